@@ -1,0 +1,54 @@
+"""EmbeddingGemma through sentence-transformers, behind LangChain's `Embeddings` interface.
+
+Documents are encoded as `title: <project name, code, type> | text: <section + chunk>` (the title
+prompt was the biggest single retrieval lever we measured); queries use the model's own
+"query" prompt. Embeddings are normalised so that the dot product is the cosine.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from langchain_huggingface import HuggingFaceEmbeddings
+
+from core.settings import Settings, get_settings
+
+
+class ModelMissingError(RuntimeError):
+    """The embedding model is not on disk and cannot be fetched here."""
+
+
+def document_text(title: str, section: str, text: str) -> str:
+    body = f"{section}\n{text}" if section else text
+    return f"title: {title} | text: {body}"
+
+
+def _torch_dtype(name: str):
+    import torch
+
+    return {"bfloat16": torch.bfloat16, "float32": torch.float32}.get(name, torch.float32)
+
+
+def load_embeddings(settings: Settings | None = None) -> HuggingFaceEmbeddings:
+    settings = settings or get_settings()
+    if not settings.embedding_model:
+        from core.model_fetch import is_verified
+
+        if not is_verified(settings.default_model_dir):
+            raise ModelMissingError(
+                f"The embedding model is not in {settings.default_model_dir}. "
+                "Run `make setup` (or `python -m core.model_fetch`) to fetch and verify it.")
+    return HuggingFaceEmbeddings(
+        model_name=settings.model_name_or_path,
+        model_kwargs={"device": "cpu", "model_kwargs": {"dtype": _torch_dtype(settings.embedding_dtype)},
+                      "local_files_only": not settings.embedding_model},
+        encode_kwargs={"normalize_embeddings": True, "batch_size": settings.embedding_batch_size,
+                       "prompt": ""},
+        query_encode_kwargs={"normalize_embeddings": True, "prompt_name": "query"},
+    )
+
+
+@lru_cache(maxsize=1)
+def shared_embeddings() -> HuggingFaceEmbeddings:
+    """One model per process: loading it costs seconds and about a gigabyte."""
+    return load_embeddings()

@@ -1,0 +1,137 @@
+"""Finnish-aware tokens: lemmas and compound parts for BM25, and how Finnish a text is.
+
+Voikko gives real lemmas (Juuassa → juuka) and compound parts (lääkäripalveluiden →
+lääkäripalvelu, lääkäri, palvelu). When the Voikko library or its dictionary is missing we fall
+back to simplemma, which is weaker on consonant gradation and place names.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+WORD_RE = re.compile(
+    r"\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?:,\d+)?"  # Finnish thousands: 1 137 380,50
+    r"|\d+(?:[,.]\d+)*"
+    r"|[^\W\d_]+(?:['’][^\W\d_]+)*",
+    re.UNICODE,
+)
+
+ENGLISH_WORDS = frozenset(
+    """a an the of in on at to for from by with and or but not no is are was were be been being do
+    does did done has have had what which who whom whose when where why how much many did it its
+    this that these those there their they them he she his her we our you your i me my can could
+    would should will shall may might must than then so as if about into over under between during
+    after before also only most more less any all each both other such same project projects
+    budget cost costs funding goal goals result results number amount total planned realised
+    realized participants companies company people year years month report final description
+    press release say said tell show give list please according documents document""".split()
+)
+
+
+@lru_cache(maxsize=1)
+def _voikko():
+    try:
+        import libvoikko
+
+        return libvoikko.Voikko("fi")
+    except Exception:  # library or dictionary missing: the fallback takes over
+        return None
+
+
+def lemmatizer_name() -> str:
+    return "voikko" if _voikko() is not None else "simplemma"
+
+
+def words(text: str) -> list[str]:
+    return WORD_RE.findall(text)
+
+
+def normalise_number(token: str) -> str:
+    return re.sub(r"[ \u00a0\u202f]", "", token)
+
+
+def _compound_parts(analysis: dict) -> list[str]:
+    """Split Voikko's WORDBASES (+lääkäri(lääkäri)+palvel(palvella)+u(+u)) into compound parts."""
+    bases = analysis.get("WORDBASES", "")
+    baseform = analysis.get("BASEFORM", "").lower()
+    pieces = re.findall(r"\+([^+(]*)\(([^)]*)\)", bases)
+    parts: list[str] = []
+    surface_prefix = ""
+    for index, (surface, base) in enumerate(pieces):
+        if base.startswith("+"):
+            continue  # a derivational suffix, not a word of its own
+        is_last = all(b.startswith("+") for _, b in pieces[index + 1:])
+        if is_last:
+            rest = baseform[len(surface_prefix):] if baseform.startswith(surface_prefix) else base
+            parts.append(rest.lower().strip("-"))
+        else:
+            parts.append(base.lower())
+            surface_prefix += surface.lower()
+    return [p for p in parts if len(p) > 1]
+
+
+@lru_cache(maxsize=200_000)
+def lemmas(word: str) -> tuple[str, ...]:
+    """Lemmas of one word: its base form(s) and compound parts, lower-cased."""
+    lowered = word.lower()
+    if lowered[:1].isdigit():
+        return (normalise_number(lowered),)
+    voikko = _voikko()
+    if voikko is None:
+        import simplemma
+
+        return (simplemma.lemmatize(lowered, lang="fi").lower(),)
+    found: list[str] = []
+    for analysis in voikko.analyze(word)[:2]:
+        base = analysis.get("BASEFORM", "").lower()
+        if base and base not in found:
+            found.append(base)
+        for part in _compound_parts(analysis):
+            if part not in found:
+                found.append(part)
+    return tuple(found) or (lowered,)
+
+
+def is_place_name(word: str) -> bool:
+    voikko = _voikko()
+    if voikko is None:
+        return word[:1].isupper()
+    return any(a.get("CLASS") == "paikannimi" for a in voikko.analyze(word))
+
+
+def tokens(text: str) -> list[str]:
+    """BM25 tokens: every lemma and compound part of every word; hyphenated words split too."""
+    out: list[str] = []
+    for word in words(text):
+        pieces = [word] if word[:1].isdigit() else [p for p in re.split(r"[-–]", word) if p]
+        for piece in pieces:
+            out.extend(lemmas(piece))
+    return out
+
+
+@lru_cache(maxsize=50_000)
+def _is_finnish_word(word: str) -> bool:
+    lowered = word.lower()
+    if lowered in ENGLISH_WORDS:
+        return False
+    if any(ch in lowered for ch in "äöå"):
+        return True
+    voikko = _voikko()
+    if voikko is not None:
+        return bool(voikko.spell(word))
+    import simplemma
+
+    return simplemma.is_known(lowered, lang="fi")
+
+
+def finnishness(text: str) -> float:
+    """Share of the text's words that are Finnish (0 = English, 1 = Finnish)."""
+    candidates = [w for w in words(text) if not w[:1].isdigit() and len(w) > 1]
+    if not candidates:
+        return 0.5
+    return sum(_is_finnish_word(w) for w in candidates) / len(candidates)
+
+
+def detect_language(text: str) -> str:
+    return "fi" if finnishness(text) >= 0.5 else "en"

@@ -1,0 +1,231 @@
+"""Ingest: files → text → metadata → chunks → embeddings → Chroma + BM25 + manifest.
+
+Consistency rule (crash safety): a document's record in the manifest is written only after all of
+its vectors are in Chroma, and it replaces the old record atomically. At the start of every ingest,
+vectors that belong to no complete record (left by a crash) are deleted. So after any crash, a
+rerun leaves exactly the chunks of the manifest: no duplicates, no orphans, no half documents.
+Only one process may write at a time (`writer_lock`).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+from core.embeddings import document_text
+from core.settings import Settings, get_settings
+from core.store import DocumentStore, KeywordIndex, VectorStore, keyword_dir
+from core.text_analysis import tokens
+from core.types import DocumentRecord
+from ingest.chunking import split_document
+from ingest.loaders import SUPPORTED, LoadError, load_bytes
+from ingest.metadata import detect_metadata, link_to_project
+
+ProgressCallback = Callable[[str, int, int], None]  # (document, chunks done, chunks total)
+
+
+class IngestBusyError(RuntimeError):
+    """Another process is writing to the same data directory."""
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    chunks_embedded: int = 0
+    total_chunks: int = 0
+    seconds: float = 0.0
+
+
+@contextmanager
+def writer_lock(data_dir: Path):
+    data_dir.mkdir(parents=True, exist_ok=True)
+    handle = open(data_dir / "ingest.lock", "a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise IngestBusyError("an ingest is already running on this data directory; "
+                              "wait for it to finish and try again") from None
+    try:
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        yield
+    finally:
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        handle.close()
+
+
+def discover(paths: Iterable[Path]) -> tuple[list[Path], list[tuple[str, str]]]:
+    """Supported files under the given paths, and (name, reason) for given files we cannot take."""
+    files: list[Path] = []
+    rejected: list[tuple[str, str]] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob("*") if p.is_file()
+                                and p.suffix.lower() in SUPPORTED
+                                and not any(part.startswith(".") for part in p.relative_to(path).parts)))
+        elif path.is_file():
+            if path.suffix.lower() in SUPPORTED:
+                files.append(path)
+            else:
+                rejected.append((path.name, f"unsupported file type {path.suffix or '(none)'}"))
+    return files, rejected
+
+
+def build_record(doc: str, data: bytes, source: str, settings: Settings) -> DocumentRecord:
+    text = load_bytes(doc, data)
+    document = detect_metadata(doc, text)
+    document.sha256 = hashlib.sha256(data).hexdigest()
+    document.source = source
+    sections, chunks = split_document(doc, text, settings.chunk_size, settings.chunk_overlap)
+    if not chunks:
+        raise LoadError("no text to index")
+    document.chunks = len(chunks)
+    return DocumentRecord(document=document, text=text, sections=sections, chunks=chunks)
+
+
+def chunk_metadata(record: DocumentRecord, index: int) -> dict:
+    chunk = record.chunks[index]
+    return {"doc": chunk.doc, "project": record.document.project or "", "section": chunk.section[:500],
+            "start": chunk.start, "end": chunk.end, "order": chunk.order, "type": record.document.type}
+
+
+def keyword_tokens(record: DocumentRecord) -> list[list[str]]:
+    name = record.document.project_name or ""
+    return [tokens(f"{name}\n{c.section}\n{c.context}\n{c.text}") for c in record.chunks]
+
+
+class Ingestor:
+    """Writes documents into the index. Hold `writer_lock` around any use."""
+
+    def __init__(self, settings: Settings | None = None, embeddings=None,
+                 progress: ProgressCallback | None = None):
+        self.settings = settings or get_settings()
+        self._embeddings = embeddings
+        self.progress = progress or (lambda doc, done, total: None)
+        self.documents = DocumentStore(self.settings.data_dir)
+        self.vectors = VectorStore(self.settings)
+
+    @property
+    def embeddings(self):
+        if self._embeddings is None:  # loaded lazily: an unchanged corpus needs no model
+            from core.embeddings import shared_embeddings
+
+            self._embeddings = shared_embeddings()
+        return self._embeddings
+
+    def remove_orphans(self) -> int:
+        """Delete vectors that no complete record owns (left by a crash mid-document)."""
+        owned = {c.id for r in self.documents.all() for c in r.chunks}
+        stale = [cid for ids in self.vectors.ids_by_doc().values() for cid in ids if cid not in owned]
+        self.vectors.delete_ids(stale)
+        return len(stale)
+
+    def index_record(self, record: DocumentRecord) -> None:
+        record.tokens = keyword_tokens(record)
+        title = record.document.title
+        texts = [document_text(title, c.section, f"{c.context}\n{c.text}" if c.context else c.text)
+                 for c in record.chunks]
+        vectors: list[list[float]] = []
+        step = self.settings.embedding_batch_size
+        for i in range(0, len(texts), step):
+            vectors.extend(self.embeddings.embed_documents(texts[i:i + step]))
+            self.progress(record.document.doc, min(i + step, len(texts)), len(texts))
+        self.vectors.delete_doc(record.document.doc)
+        self.vectors.add([c.id for c in record.chunks], vectors, [c.text for c in record.chunks],
+                         [chunk_metadata(record, i) for i in range(len(record.chunks))])
+        self.documents.save(record)  # last: the record marks the document complete
+
+    def remove(self, doc: str) -> None:
+        self.documents.delete(doc)  # first: a crash after this leaves only orphans, which we clean
+        self.vectors.delete_doc(doc)
+
+    def link_unlinked(self) -> None:
+        """Attach documents without a project code to a project named in them (press releases)."""
+        records = self.documents.all()
+        known = {r.document.project_name: r.document.project for r in records
+                 if r.document.project and r.document.project_name}
+        for record in records:
+            if record.document.project:
+                continue
+            linked = link_to_project(record.document, record.text, known)
+            if linked.project:
+                record.document = linked
+                record.tokens = keyword_tokens(record)
+                self.vectors.collection.update(
+                    ids=[c.id for c in record.chunks],
+                    metadatas=[chunk_metadata(record, i) for i in range(len(record.chunks))])
+                self.documents.save(record)
+
+    def rebuild_keyword_index(self) -> int:
+        ids: list[str] = []
+        token_lists: list[list[str]] = []
+        for record in self.documents.all():
+            ids.extend(c.id for c in record.chunks)
+            token_lists.extend(record.tokens)
+        KeywordIndex.build(ids, token_lists).save(keyword_dir(self.settings))
+        return len(ids)
+
+
+def ingest_paths(paths: list[Path], settings: Settings | None = None, embeddings=None,
+                 progress: ProgressCallback | None = None, prune: bool = True) -> IngestReport:
+    """Bring the index in line with the files under `paths`.
+
+    With `prune`, documents that came from one of the given folders and are gone from it are
+    removed from the index.
+    """
+    settings = settings or get_settings()
+    started = time.perf_counter()
+    report = IngestReport()
+    with writer_lock(settings.data_dir):
+        ingestor = Ingestor(settings, embeddings, progress)
+        ingestor.remove_orphans()
+        files, report.failed = discover(paths)
+        existing = {r.document.doc: r.document for r in ingestor.documents.all()}
+        seen: set[str] = set()
+        for path in files:
+            doc = path.name
+            if doc in seen:
+                report.failed.append((str(path), f"another file named {doc} was already ingested in this run"))
+                continue
+            seen.add(doc)
+            try:
+                data = path.read_bytes()
+                digest = hashlib.sha256(data).hexdigest()
+                old = existing.get(doc)
+                if old is not None and old.sha256 == digest:
+                    report.unchanged.append(doc)
+                    continue
+                record = build_record(doc, data, str(path.resolve()), settings)
+                ingestor.index_record(record)
+            except LoadError as error:
+                report.failed.append((doc, str(error)))
+                continue
+            except OSError as error:
+                report.failed.append((doc, f"cannot read file: {error.strerror}"))
+                continue
+            report.chunks_embedded += len(record.chunks)
+            (report.updated if old is not None else report.added).append(doc)
+        if prune:
+            folders = [p.resolve() for p in paths if p.is_dir()]
+            for doc, document in existing.items():
+                source = Path(document.source) if document.source else None
+                if doc not in seen and source and any(source.is_relative_to(f) for f in folders):
+                    ingestor.remove(doc)
+                    report.removed.append(doc)
+        ingestor.link_unlinked()
+        report.total_chunks = ingestor.rebuild_keyword_index()
+    report.seconds = time.perf_counter() - started
+    return report
