@@ -7,6 +7,8 @@ prompt was the biggest single retrieval lever we measured); queries use the mode
 
 from __future__ import annotations
 
+import os
+import warnings
 from functools import lru_cache
 
 from langchain_huggingface import HuggingFaceEmbeddings
@@ -29,8 +31,25 @@ def _torch_dtype(name: str):
     return {"bfloat16": torch.bfloat16, "float32": torch.float32}.get(name, torch.float32)
 
 
+def _quiet_libraries(offline: bool) -> None:
+    """No hub lookups for a local model, and no library progress bars or warnings on our console."""
+    if offline:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    import transformers
+
+    transformers.logging.set_verbosity_error()
+    transformers.logging.disable_progress_bar()
+    warnings.filterwarnings("ignore", module="transformers")
+    warnings.filterwarnings("ignore", module="sentence_transformers")
+
+
 def load_embeddings(settings: Settings | None = None) -> HuggingFaceEmbeddings:
     settings = settings or get_settings()
+    _quiet_libraries(offline=not settings.embedding_model)
     if not settings.embedding_model:
         from core.model_fetch import is_verified
 

@@ -116,13 +116,12 @@ class VectorStore:
     def count(self) -> int:
         return self.collection.count()
 
-    def query(self, embedding: list[float], n: int, project: str | None = None) -> list[tuple[str, float]]:
-        """Return (chunk id, cosine similarity), best first."""
+    def query(self, embedding: list[float], n: int, where: dict | None = None) -> list[tuple[str, float]]:
+        """Return (chunk id, cosine similarity), best first; `where` filters on chunk metadata."""
         n = min(n, self.count())
         if n <= 0:
             return []
-        result = self.collection.query(query_embeddings=[embedding], n_results=n,
-                                       where={"project": project} if project else None,
+        result = self.collection.query(query_embeddings=[embedding], n_results=n, where=where or None,
                                        include=["distances"])
         return [(cid, 1.0 - dist) for cid, dist in zip(result["ids"][0], result["distances"][0])]
 

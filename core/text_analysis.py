@@ -51,23 +51,41 @@ def normalise_number(token: str) -> str:
     return re.sub(r"[ \u00a0\u202f]", "", token)
 
 
-def _compound_parts(analysis: dict) -> list[str]:
-    """Split Voikko's WORDBASES (+lääkäri(lääkäri)+palvel(palvella)+u(+u)) into compound parts."""
-    bases = analysis.get("WORDBASES", "")
+def _compound_parts(analysis: dict, word: str) -> list[str]:
+    """Compound parts of a word from Voikko's analysis.
+
+    STRUCTURE marks component boundaries with "=" (one other character per letter of the word);
+    WORDBASES gives the base of each non-derivational piece ("+ost(ostaa)(+o)+o+palvel(palvella)…").
+    ostopalvelut → osto, palvelu; lääkäripalveluiden → lääkäri, palvelu.
+    """
+    components: list[str] = []
+    current = ""
+    position = 0
+    for mark in analysis.get("STRUCTURE", ""):
+        if mark == "=":
+            if current:
+                components.append(current)
+            current = ""
+        elif position < len(word):
+            current += word[position]
+            position += 1
+    if current:
+        components.append(current)
+    if len(components) < 2:
+        return []
+    bases = {surface.lower(): base.lower() for surface, base
+             in re.findall(r"\+([^+(]*)\(([^)+][^)]*)\)", analysis.get("WORDBASES", ""))}
     baseform = analysis.get("BASEFORM", "").lower()
-    pieces = re.findall(r"\+([^+(]*)\(([^)]*)\)", bases)
     parts: list[str] = []
-    surface_prefix = ""
-    for index, (surface, base) in enumerate(pieces):
-        if base.startswith("+"):
-            continue  # a derivational suffix, not a word of its own
-        is_last = all(b.startswith("+") for _, b in pieces[index + 1:])
-        if is_last:
-            rest = baseform[len(surface_prefix):] if baseform.startswith(surface_prefix) else base
-            parts.append(rest.lower().strip("-"))
+    prefix = ""
+    for index, component in enumerate(components):
+        surface = component.lower()
+        if index == len(components) - 1:
+            part = baseform[len(prefix):] if baseform.startswith(prefix) else surface
         else:
-            parts.append(base.lower())
-            surface_prefix += surface.lower()
+            part = bases.get(surface, surface)
+        prefix += surface
+        parts.append(part.strip("-"))
     return [p for p in parts if len(p) > 1]
 
 
@@ -87,7 +105,7 @@ def lemmas(word: str) -> tuple[str, ...]:
         base = analysis.get("BASEFORM", "").lower()
         if base and base not in found:
             found.append(base)
-        for part in _compound_parts(analysis):
+        for part in _compound_parts(analysis, word):
             if part not in found:
                 found.append(part)
     return tuple(found) or (lowered,)
@@ -111,7 +129,7 @@ def tokens(text: str) -> list[str]:
 
 
 @lru_cache(maxsize=50_000)
-def _is_finnish_word(word: str) -> bool:
+def is_finnish_word(word: str) -> bool:
     lowered = word.lower()
     if lowered in ENGLISH_WORDS:
         return False
@@ -130,7 +148,7 @@ def finnishness(text: str) -> float:
     candidates = [w for w in words(text) if not w[:1].isdigit() and len(w) > 1]
     if not candidates:
         return 0.5
-    return sum(_is_finnish_word(w) for w in candidates) / len(candidates)
+    return sum(is_finnish_word(w) for w in candidates) / len(candidates)
 
 
 def detect_language(text: str) -> str:

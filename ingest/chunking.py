@@ -47,8 +47,10 @@ def _heading_level(line: str, blank_before: bool, blank_after: bool) -> int:
         # "1. Osaavan työvoiman saatavuus" is a numbered item inside a section, not a new section.
         is_list_item = "." not in numbered.group(1) and stripped[len(numbered.group(1))] == "."
         return 2 if is_list_item else 1
+    # "Suunniteltu: 45" and "Toiminnan tila: Toiminta päättynyt" are label–value lines, not titles.
     is_short_title = (3 <= len(stripped) <= 70 and len(stripped.split()) <= 8
-                      and stripped[0].isupper() and stripped[-1] not in TERMINAL_PUNCTUATION)
+                      and stripped[0].isupper() and stripped[-1] not in TERMINAL_PUNCTUATION
+                      and ":" not in stripped and not stripped[-1].isdigit())
     if is_short_title and blank_before and blank_after:
         return 2
     return 0
@@ -81,7 +83,7 @@ def find_blocks(text: str) -> list[Block]:
 
 def _split_long_text(text: str, block: Block, size: int, overlap: int) -> list[tuple[int, int]]:
     splitter = RecursiveCharacterTextSplitter(
-        chunk_size=size, chunk_overlap=overlap, add_start_index=True,
+        chunk_size=size, chunk_overlap=overlap, add_start_index=True, keep_separator="end",
         separators=["\n", ". ", "; ", ", ", " ", ""])
     pieces = splitter.create_documents([text[block.start:block.end]])
     spans = []

@@ -1,0 +1,52 @@
+# Hankeapu: `make run` sets everything up, ingests corpus/ and starts the web chat;
+# `make test` sets up the same way and runs the tests.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
+
+.PHONY: setup system-packages browser model ingest run serve chat test eval bench clean help
+
+help:
+	@echo "make run   - set up, ingest corpus/ and start the web chat on http://127.0.0.1:8000"
+	@echo "make test  - set up and run the tests (including the evaluation gate)"
+	@echo "make eval  - run the evaluation of all pipelines and write eval/report/"
+
+setup: system-packages $(STAMP) model
+
+# Voikko gives real Finnish lemmas; without it we fall back to simplemma and say so.
+system-packages:
+	@bash scripts/install_system_packages.sh voikko
+
+browser:
+	@bash scripts/install_system_packages.sh chromium
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e '.[test]'
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+model: $(STAMP)
+	$(BIN)/python -m core.model_fetch
+
+ingest: setup
+	$(BIN)/hanke ingest corpus
+
+run: ingest
+	$(BIN)/hanke serve
+
+chat: ingest
+	$(BIN)/hanke chat
+
+test: setup browser
+	$(BIN)/python -m pytest -q
+
+eval: ingest
+	$(BIN)/hanke eval --questions eval/questions.jsonl --out eval/report --all-pipelines
+
+clean:
+	rm -rf data eval/out tests/artifacts

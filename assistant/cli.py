@@ -1,0 +1,174 @@
+"""`hanke`: the command line, a thin layer over ingest/ and assistant/.
+
+Every command has --help; bad input ends with a clear message and exit code 1, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from assistant import texts
+
+app = typer.Typer(help="Hankeapu: cited answers from EU/ESF project documents (Finnish and English).",
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+console = Console()
+errors = Console(stderr=True)
+
+
+def fail(message: str) -> None:
+    errors.print(f"[bold red]error:[/] {message}", highlight=False)
+    raise typer.Exit(1)
+
+
+def load_assistant():
+    """The assistant, or a clear message when the index or the model is missing."""
+    from assistant.service import Assistant
+    from core.embeddings import ModelMissingError
+    from core.store import IndexMissingError
+
+    try:
+        return Assistant()
+    except (IndexMissingError, ModelMissingError) as error:
+        fail(str(error))
+
+
+def print_answer(answer) -> None:
+    style = "" if answer.found else "yellow"
+    console.print(answer.answer, style=style, highlight=False)
+    if answer.citations:
+        console.print()
+        console.print(f"[bold]{texts.SOURCES_HEADING[answer.language]}[/]")
+        for c in answer.citations:
+            console.print(f"[{c.n}] {c.title} ({c.doc})", highlight=False, markup=False)
+            if c.section:
+                console.print(f"    § {c.section}", highlight=False, markup=False)
+            console.print(f"    „{' '.join(c.quote.split())}“", style="dim", highlight=False, markup=False)
+
+
+@app.command()
+def ingest(paths: list[Path] = typer.Argument(None, help="Files or folders (default: HANKE_CORPUS_DIR, ./corpus)."),
+           keep_missing: bool = typer.Option(False, "--keep-missing",
+                                             help="Keep documents whose files are gone from the folders.")):
+    """Index .txt, .md, .pdf, .docx and .html files. Unchanged files are skipped."""
+    from core.embeddings import ModelMissingError
+    from core.settings import get_settings
+    from ingest.pipeline import IngestBusyError, ingest_paths
+
+    settings = get_settings()
+    paths = paths or [settings.corpus_dir]
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        fail(f"path not found: {', '.join(missing)}")
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console, transient=True) as progress:
+        tasks: dict[str, int] = {}
+
+        def on_progress(doc: str, done: int, total: int) -> None:
+            if doc not in tasks:
+                tasks[doc] = progress.add_task(f"embedding {doc}", total=total)
+            progress.update(tasks[doc], completed=done)
+
+        try:
+            report = ingest_paths(paths, settings, progress=on_progress, prune=not keep_missing)
+        except (IngestBusyError, ModelMissingError) as error:
+            fail(str(error))
+    table = Table(title=f"Ingest finished in {report.seconds:.1f} s", show_header=True)
+    table.add_column("result")
+    table.add_column("files", justify="right")
+    table.add_column("documents")
+    for label, docs in (("added", report.added), ("updated", report.updated),
+                        ("unchanged", report.unchanged), ("removed", report.removed)):
+        table.add_row(label, str(len(docs)), ", ".join(docs[:6]) + (" …" if len(docs) > 6 else ""))
+    table.add_row("failed", str(len(report.failed)), "")
+    console.print(table)
+    for name, reason in report.failed:
+        console.print(f"[red]failed[/] {name}: {reason}", highlight=False)
+    console.print(f"{report.chunks_embedded} chunks embedded; {report.total_chunks} chunks in the index.")
+
+
+@app.command()
+def ask(question: str = typer.Argument(..., help="The question, in Finnish or English."),
+        project: Optional[str] = typer.Option(None, "--project", "-p", help="Only this project, e.g. S21712."),
+        k: int = typer.Option(5, "--k", min=1, max=50, help="How many passages to retrieve."),
+        as_json: bool = typer.Option(False, "--json", help="Print the answer as JSON.")):
+    """Answer one question with numbered citations."""
+    from assistant.service import QuestionError
+
+    assistant = load_assistant()
+    try:
+        answer = assistant.ask(question, project=project, k=k)
+    except QuestionError as error:
+        fail(str(error))
+    if as_json:
+        print(json.dumps(answer.public(), ensure_ascii=False, indent=2))
+    else:
+        print_answer(answer)
+
+
+@app.command()
+def chat(project: Optional[str] = typer.Option(None, "--project", "-p", help="Only this project.")):
+    """An interactive conversation: follow-up questions are read in context. Empty line or Ctrl-D ends."""
+    from assistant.conversation import Conversation
+    from assistant.service import QuestionError
+
+    assistant = load_assistant()
+    conversation = Conversation()
+    console.print("Hankeapu – kysy hankkeista / ask about the projects. "
+                  "Tyhjä rivi lopettaa / an empty line quits. `/new` aloittaa alusta / starts over.")
+    while True:
+        try:
+            question = console.input("[bold cyan]? [/]")
+        except (EOFError, KeyboardInterrupt):
+            break
+        if not question.strip():
+            break
+        if question.strip() == "/new":
+            conversation = Conversation()
+            continue
+        try:
+            print_answer(assistant.ask(question, project=project, conversation=conversation))
+        except QuestionError as error:
+            errors.print(f"[red]{error}[/]")
+        console.print()
+
+
+@app.command()
+def docs(as_json: bool = typer.Option(False, "--json", help="Print the list as JSON.")):
+    """List the indexed documents: project code, name, type and chunk count."""
+    from core.settings import get_settings
+    from core.store import DocumentStore, index_exists
+
+    settings = get_settings()
+    if not index_exists(settings):
+        fail(texts.ERRORS["no_index"]["en"])
+    documents = [r.document for r in DocumentStore(settings.data_dir).all()]
+    rows = [{"doc": d.doc, "title": d.title, "project": d.project, "type": d.type, "chunks": d.chunks}
+            for d in documents]
+    if as_json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    table = Table(show_header=True)
+    for column in ("doc", "project", "title", "type", "chunks"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(row["doc"], row["project"] or "–", row["title"], row["type"], str(row["chunks"]))
+    console.print(table)
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

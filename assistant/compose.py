@@ -1,0 +1,83 @@
+"""Frame the chosen evidence as a short answer in the question's language, with [n] citations."""
+
+from __future__ import annotations
+
+from assistant import texts
+from assistant.evidence import SHORT_SENTENCE, Candidate
+from assistant.figures import format_figure
+from assistant.query import QueryAnalysis
+from assistant.retrieval import Hit
+from core.text_analysis import finnishness
+from core.types import Citation
+
+
+def _quote(text: str) -> str:
+    return " ".join(text.replace("\t", " ").split())
+
+
+def _source_label(cand: Candidate, language: str) -> str:
+    document = cand.hit.document
+    parts = [texts.TYPE_LABEL[language][document.type]]
+    if document.project:
+        parts.append(document.project)
+    if len(cand.text) < SHORT_SENTENCE and cand.hit.chunk.section:
+        parts.append(cand.hit.chunk.section.split(" › ")[-1])  # a bare "Suunniteltu: 465" needs its heading
+    return ", ".join(parts)
+
+
+def make_citation(n: int, cand: Candidate) -> Citation:
+    return Citation(n=n, doc=cand.hit.chunk.doc, title=cand.hit.document.title, section=cand.hit.chunk.section,
+                    quote=cand.text, score=round(cand.hit.score, 4), start=cand.start, end=cand.end,
+                    project=cand.hit.document.project)
+
+
+def find_disagreement(chosen: list[Candidate], ranked: list[Candidate]) -> Candidate | None:
+    """A sentence from another document that gives a different number for the same thing."""
+    best = chosen[0]
+    best_figure = best.primary
+    if best_figure is None or not best.matched:
+        return None
+    for cand in ranked:
+        if (cand.hit.chunk.doc == best.hit.chunk.doc or cand.lexical < 0.5 * best.lexical
+                or cand.hit.document.project != best.hit.document.project):
+            continue
+        figure = cand.primary
+        if figure is not None and figure.value != best_figure.value and cand.matched & best.matched:
+            return cand
+    return None
+
+
+def compose_answer(analysis: QueryAnalysis, chosen: list[Candidate], ranked: list[Candidate]
+                   ) -> tuple[str, list[Citation]]:
+    language = analysis.language
+    disagreeing = find_disagreement(chosen, ranked) if analysis.wants_figure else None
+    if disagreeing is not None and all(disagreeing is not c for c in chosen):
+        chosen = chosen[:2] + [disagreeing]
+    citations = [make_citation(n, cand) for n, cand in enumerate(chosen, start=1)]
+    lines = []
+    best_figure = chosen[0].primary if analysis.wants_figure else None
+    if best_figure is not None:
+        lines.append(texts.FIGURE_LEAD[language].format(value=format_figure(best_figure, language)) + " [1].")
+    in_finnish = language == "en" and any(finnishness(c.text) > 0.5 for c in chosen)
+    lines.append(texts.ACCORDING_TO[language][:-1] + (texts.QUOTES_IN_FINNISH[language] if in_finnish else "") + ":")
+    for n, cand in enumerate(chosen, start=1):
+        lines.append(f"„{_quote(cand.text)}“ ({_source_label(cand, language)}) [{n}]")
+    if disagreeing is not None:
+        n_best, n_other = 1, chosen.index(disagreeing) + 1
+        values = texts.AND[language].join([
+            f"{format_figure(chosen[0].primary, language)} [{n_best}]",
+            f"{format_figure(disagreeing.primary, language)} [{n_other}]"])
+        lines.append(texts.DISAGREEMENT[language].format(values=values))
+    return "\n".join(lines), citations
+
+
+def compose_refusal(analysis: QueryAnalysis, hits: list[Hit], closest: list[Candidate]
+                    ) -> tuple[str, list[Citation]]:
+    language = analysis.language
+    lines = [texts.REFUSAL[language]]
+    citations = [make_citation(n, cand) for n, cand in enumerate(closest, start=1)]
+    if closest:
+        lines.append(texts.CLOSEST_PASSAGES[language])
+        for n, cand in enumerate(closest, start=1):
+            lines.append(f"„{_quote(cand.text)}“ ({_source_label(cand, language)}) [{n}]")
+    return "\n".join(lines), citations

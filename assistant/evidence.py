@@ -1,0 +1,137 @@
+"""Pick the sentences that answer, from the retrieved chunks.
+
+What we measured: a fixed number of sentences from the top chunk loses to the plain top chunk, but
+three sentences that include the sentence after the best one beat it at two-thirds of the length.
+Figure questions prefer sentences that carry a number; evidence from a second document is kept so
+that plan-vs-report and disagreeing figures can both be shown.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from assistant.figures import Figure, find_figures
+from assistant.index import IndexView
+from assistant.query import QueryAnalysis
+from assistant.retrieval import Hit
+from assistant.sentences import split_sentences
+from core.text_analysis import lemmas, words
+
+BOILERPLATE_RE = re.compile(r"^(Ei liity suoraan hankkeen tavoitteisiin\.?|Ei relevantti.*|Ei vaikutusta\.?)$")
+SHORT_SENTENCE = 60
+IDENTITY_WEIGHT = 0.3
+# Words that say a figure is wanted (cost, budget, number) matter less than what it is a figure of.
+MEASURE_TERMS = {"kustannus", "budjetti", "määrä", "lukumäärä", "summa", "euro", "yhteensä", "osuus",
+                 "prosentti", "maksaa", "paljon", "moni"}
+MEASURE_WEIGHT = 0.5
+NAME_RE = re.compile(r"\b[A-ZÅÄÖ][a-zåäö]+(?:-[A-ZÅÄÖ][a-zåäö]+)? [A-ZÅÄÖ][a-zåäö]+(?:-[A-ZÅÄÖ][a-zåäö]+)?\b")
+
+
+@dataclass
+class Candidate:
+    hit: Hit
+    start: int  # absolute offsets in the document text
+    end: int
+    text: str
+    position: int  # sentence index within its chunk
+    lexical: float = 0.0
+    matched: set[str] = field(default_factory=set)
+    figures: list[Figure] = field(default_factory=list)
+    primary: Figure | None = None
+    score: float = 0.0
+
+
+def _sentence_lemmas(text: str) -> set[str]:
+    found: set[str] = set()
+    for word in words(text):
+        for piece in re.split(r"[-–]", word) if not word[:1].isdigit() else [word]:
+            if piece:
+                found.update(lemmas(piece))
+    return found
+
+
+def candidates(hits: list[Hit]) -> list[Candidate]:
+    out = []
+    for hit in hits:
+        chunk = hit.chunk
+        for position, (start, end) in enumerate(split_sentences(chunk.text, chunk.start)):
+            text = chunk.text[start - chunk.start:end - chunk.start]
+            out.append(Candidate(hit, start, end, text, position))
+    return out
+
+
+def score_candidates(cands: list[Candidate], analysis: QueryAnalysis, index: IndexView) -> None:
+    key = {t for t in analysis.key_terms if index.knows(t)} or analysis.key_terms
+    # Project names and places pick the project, which retrieval already did; in a sentence they
+    # say little about whether it answers.
+    identity = {t for p in index.projects.values() for t in p.name_lemmas | p.places}
+    weight = {t: index.idf(t) * (IDENTITY_WEIGHT if t in identity else MEASURE_WEIGHT if t in MEASURE_TERMS
+                                 else 1.0) for t in key}
+    total_idf = sum(weight.values()) or 1.0
+    top_hit = max((c.hit.score for c in cands), default=1.0) or 1.0
+    for cand in cands:
+        sentence_lemmas = _sentence_lemmas(cand.text)
+        if len(cand.text) < SHORT_SENTENCE:
+            # "Suunniteltu: 465" means something only under its heading (7.2 Osallistuvien henkilöiden…)
+            sentence_lemmas |= _sentence_lemmas(cand.hit.chunk.section.split("›")[-1])
+        cand.matched = key & sentence_lemmas
+        cand.lexical = sum(weight[t] for t in cand.matched) / total_idf
+        cand.figures = find_figures(cand.text, include_years=analysis.wants_date)
+        cand.primary = primary_figure(cand, index)
+        score = 0.55 * cand.lexical + 0.35 * (cand.hit.score / top_hit) - 0.01 * cand.position
+        if analysis.wants_figure and cand.figures:
+            score += 0.25
+        if analysis.wants_date and re.search(r"\d{1,2}\.\d{1,2}\.\d{4}", cand.text):
+            score += 0.2
+        if analysis.wants_person and NAME_RE.search(cand.text):
+            score += 0.15
+        if len(cand.text) < 25 and not cand.figures:
+            score -= 0.2
+        if BOILERPLATE_RE.match(cand.text.strip()):
+            score -= 0.5
+        cand.score = score
+
+
+def _next_in_chunk(best: Candidate, cands: list[Candidate]) -> Candidate | None:
+    return next((c for c in cands if c.hit.chunk.id == best.hit.chunk.id
+                 and c.position == best.position + 1), None)
+
+
+def select(cands: list[Candidate], analysis: QueryAnalysis, count: int = 3) -> list[Candidate]:
+    """The best sentence, the one after it, and the best one from another document or chunk."""
+    if not cands:
+        return []
+    ranked = sorted(cands, key=lambda c: -c.score)
+    best = ranked[0]
+    chosen = [best]
+    follower = _next_in_chunk(best, cands)
+    # The next sentence carries on the best one (a label's value, the rest of a list), but only
+    # when it is about the question too.
+    if follower and (follower.lexical > 0 or follower.figures) and follower.score > best.score * 0.4:
+        chosen.append(follower)
+    other_doc = next((c for c in ranked[1:] if c.hit.chunk.doc != best.hit.chunk.doc
+                      and c.score >= best.score * 0.6 and c.lexical > 0), None)
+    for extra in [other_doc] + ranked[1:]:
+        if len(chosen) >= count:
+            break
+        if extra is None or any(extra is c or extra.text == c.text for c in chosen):
+            continue
+        if extra.score >= best.score * 0.6:
+            chosen.append(extra)
+    return chosen
+
+
+def primary_figure(cand: Candidate, index: IndexView | None = None) -> Figure | None:
+    """The number the sentence says about the question: near the rarest matched terms."""
+    if not cand.figures:
+        return None
+    weighted = []
+    for match in re.finditer(r"\w+", cand.text):
+        terms = _sentence_lemmas(match.group(0)) & cand.matched
+        if terms:
+            weight = max(index.idf(t) for t in terms) if index is not None else 1.0
+            weighted.append((match.start(), weight))
+    if not weighted:
+        return cand.figures[0]
+    return max(cand.figures, key=lambda f: sum(w / (1 + abs(f.start - p) / 10) for p, w in weighted))

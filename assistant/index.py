@@ -1,0 +1,97 @@
+"""A read-only view of the index, loaded once per process (CLI run or web server)."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+
+from core.settings import Settings, get_settings
+from core.store import DocumentStore, IndexMissingError, KeywordIndex, VectorStore, index_exists, keyword_dir
+from core.text_analysis import lemmas, words
+from core.types import Chunk, Document, DocumentRecord
+
+
+@dataclass
+class Project:
+    code: str
+    name: str
+    docs: list[str] = field(default_factory=list)
+    name_lemmas: set[str] = field(default_factory=set)
+    places: set[str] = field(default_factory=set)
+
+
+def _first_lemmas(text: str) -> set[str]:
+    return {lemmas(w)[0] for w in words(text) if not w[:1].isdigit()}
+
+
+class IndexView:
+    def __init__(self, settings: Settings, records: list[DocumentRecord], keyword: KeywordIndex,
+                 vectors: VectorStore):
+        self.settings = settings
+        self.records = {r.document.doc: r for r in records}
+        self.chunks: dict[str, Chunk] = {c.id: c for r in records for c in r.chunks}
+        self.keyword = keyword
+        self.vectors = vectors
+        self.projects = self._collect_projects(records)
+        self.doc_freq, self.n_chunks = self._document_frequencies(records)
+
+    @classmethod
+    def load(cls, settings: Settings | None = None) -> "IndexView":
+        settings = settings or get_settings()
+        if not index_exists(settings):
+            raise IndexMissingError(
+                f"No index in {settings.data_dir}. Run `hanke ingest` first.")
+        records = DocumentStore(settings.data_dir).all()
+        return cls(settings, records, KeywordIndex.load(keyword_dir(settings)), VectorStore(settings))
+
+    @staticmethod
+    def _collect_projects(records: list[DocumentRecord]) -> dict[str, Project]:
+        projects: dict[str, Project] = {}
+        for record in records:
+            doc = record.document
+            if not doc.project:
+                continue
+            project = projects.setdefault(doc.project, Project(doc.project, doc.project_name or doc.project))
+            project.docs.append(doc.doc)
+            project.places.update(doc.places)
+            if doc.project_name:
+                project.name_lemmas = _first_lemmas(doc.project_name)
+        return projects
+
+    @staticmethod
+    def _document_frequencies(records: list[DocumentRecord]) -> tuple[Counter, int]:
+        freq: Counter = Counter()
+        total = 0
+        for record in records:
+            for chunk_tokens in record.tokens:
+                freq.update(set(chunk_tokens))
+                total += 1
+        return freq, total
+
+    def idf(self, term: str) -> float:
+        return math.log(1 + (self.n_chunks + 1) / (self.doc_freq.get(term, 0) + 0.5))
+
+    def knows(self, term: str) -> bool:
+        return term in self.doc_freq
+
+    def document(self, doc: str) -> Document:
+        return self.records[doc].document
+
+    def documents(self) -> list[Document]:
+        return [r.document for r in self.records.values()]
+
+    def chunk_count(self) -> int:
+        return len(self.chunks)
+
+    def mentioned_projects(self, query_lemmas: set[str], query: str) -> list[str]:
+        """Projects a question names by code, by name, or by one of their places."""
+        found = []
+        upper = query.upper()
+        for code, project in self.projects.items():
+            by_code = code in upper
+            by_name = bool(project.name_lemmas) and project.name_lemmas <= query_lemmas
+            by_place = bool(project.places & query_lemmas)
+            if by_code or by_name or by_place:
+                found.append(code)
+        return found

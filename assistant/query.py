@@ -1,0 +1,74 @@
+"""What a question asks: its language, its key terms in Finnish lemmas, and whether it wants a figure."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from assistant.glossary import finnish_terms
+from core.text_analysis import ENGLISH_WORDS, is_finnish_word, finnishness, lemmas, words
+
+FINNISH_STOP_LEMMAS = {
+    "mikä", "mitä", "kuka", "ketkä", "missä", "milloin", "miten", "miksi", "montako", "moni", "paljonko",
+    "kuinka", "paljon", "olla", "ja", "tai", "sekä", "se", "ne", "tämä", "tuo", "hän", "he", "oma",
+    "kun", "jos", "että", "kuin", "mutta", "myös", "vain", "ei", "eli", "entä", "siis", "sitten",
+    "hanke", "hankkeessa", "mikäli", "saada", "tehdä", "voida", "kertoa", "asiakirja", "dokumentti",
+}
+FIGURE_CUES_EN = re.compile(r"\b(how (much|many|long)|what (did|does) .* cost|number of|amount|budget|"
+                            r"percentage|share|total|count|sum|funding|figure)\b", re.I)
+FIGURE_CUES_FI = re.compile(r"\b(paljonko|montako|kuinka (paljon|moni|monta|pitkä)|määrä|summa|budjetti|"
+                            r"rahoitus|kustann|osuus|prosent|lukumäärä|euroa)", re.I)
+DATE_CUES = re.compile(r"\b(when|milloin|date|päivämäärä|alkoi|päättyi|start|end)\b", re.I)
+PERSON_CUES = re.compile(r"\b(who|kuka|ketkä|kenen|contact|yhteyshenkilö)\b", re.I)
+
+
+@dataclass
+class QueryAnalysis:
+    text: str
+    language: str
+    finnishness: float
+    lemmas: set[str] = field(default_factory=set)
+    keyword_query: list[str] = field(default_factory=list)
+    key_terms: set[str] = field(default_factory=set)
+    proper_nouns: list[str] = field(default_factory=list)
+    wants_figure: bool = False
+    wants_date: bool = False
+    wants_person: bool = False
+
+
+def analyse(question: str) -> QueryAnalysis:
+    fin = finnishness(question)
+    language = "fi" if fin > 0.5 else "en"
+    all_lemmas: set[str] = set()
+    key: set[str] = set()
+    proper: list[str] = []
+    tokens = words(question)
+    keyword_query: list[str] = []
+    for position, word in enumerate(tokens):
+        lowered = word.lower()
+        if word[:1].isdigit():
+            key.add(lemmas(word)[0])
+            keyword_query.append(lemmas(word)[0])
+            continue
+        if position > 0 and word[:1].isupper() and lowered not in ENGLISH_WORDS:
+            proper.append(word)
+        translated = finnish_terms(lowered) if language == "en" else ()
+        if language == "en" and lowered in ENGLISH_WORDS and not translated:
+            continue
+        pieces = [p for p in re.split(r"[-–]", word) if p]
+        word_lemmas = {lemma for piece in pieces for lemma in lemmas(piece)}
+        all_lemmas |= word_lemmas
+        # BM25 sees only Finnish words: English words would match the one English summary.
+        if translated:
+            keyword_query.extend(translated)
+        elif language == "fi" or is_finnish_word(word):
+            keyword_query.extend(word_lemmas)
+        if translated:
+            key.update(translated)
+        elif language == "en" and not is_finnish_word(word) and word not in proper:
+            continue  # an English word we cannot translate would only match the English summary
+        elif not word_lemmas & FINNISH_STOP_LEMMAS:
+            key.update(word_lemmas)
+    wants_figure = bool(FIGURE_CUES_FI.search(question) or FIGURE_CUES_EN.search(question))
+    return QueryAnalysis(question, language, fin, all_lemmas, keyword_query, key - FINNISH_STOP_LEMMAS, proper,
+                         wants_figure, bool(DATE_CUES.search(question)), bool(PERSON_CUES.search(question)))

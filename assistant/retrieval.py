@@ -1,0 +1,115 @@
+"""Hybrid retrieval: dense (EmbeddingGemma in Chroma) + BM25 over Finnish lemmas, fused by RRF.
+
+Fusion is language-aware: BM25's weight is how Finnish the question is. Plain RRF on English
+questions let BM25 match English words in the one English summary and hurt hit@1 badly.
+A question that names a project (by code, name or place) down-weights the other projects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document as LCDocument
+from langchain_core.retrievers import BaseRetriever
+
+from assistant.index import IndexView
+from assistant.query import QueryAnalysis, analyse
+from core.types import Chunk, Document
+
+OTHER_PROJECT_FACTOR = 0.5
+MIN_BM25_WEIGHT = 0.15
+# English questions reach BM25 only through Finnish words and glossary translations.
+ENGLISH_TRANSLATED_BM25_WEIGHT = 0.8
+
+
+@dataclass
+class Hit:
+    chunk: Chunk
+    document: Document
+    score: float
+    dense_rank: int | None
+    keyword_rank: int | None
+    dense_similarity: float
+
+
+class HybridSearcher:
+    def __init__(self, index: IndexView, embeddings):
+        self.index = index
+        self.embeddings = embeddings
+        self.settings = index.settings
+
+    def dense(self, vector: list[float], pool: int, where: dict | None) -> list[tuple[str, float]]:
+        return [(cid, sim) for cid, sim in self.index.vectors.query(vector, pool, where)
+                if cid in self.index.chunks]
+
+    def keyword(self, query_tokens: list[str], pool: int, docs: set[str] | None) -> list[tuple[str, float]]:
+        scores = self.index.keyword.scores(query_tokens)
+        if docs is not None:
+            allowed = np.array([cid in self.index.chunks and self.index.chunks[cid].doc in docs
+                                for cid in self.index.keyword.ids])
+            scores = np.where(allowed, scores, 0.0)
+        order = np.argsort(-scores)[:pool]
+        return [(self.index.keyword.ids[i], float(scores[i])) for i in order
+                if scores[i] > 0 and self.index.keyword.ids[i] in self.index.chunks]
+
+    def _project_docs(self, project: str) -> set[str]:
+        return {d.doc for d in self.index.documents() if d.project == project}
+
+    def search(self, query: str, k: int | None = None, project: str | None = None,
+               analysis: QueryAnalysis | None = None, doc: str | None = None,
+               vector: list[float] | None = None) -> list[Hit]:
+        """The k best chunks, optionally only of one project or one document."""
+        k = k or self.settings.top_k
+        analysis = analysis or analyse(query)
+        pool = max(self.settings.candidate_pool, k)
+        if vector is None:
+            vector = self.embeddings.embed_query(query)
+        where = {"doc": doc} if doc else ({"project": project} if project else None)
+        docs = {doc} if doc else (self._project_docs(project) if project else None)
+        dense = self.dense(vector, pool, where)
+        keyword = self.keyword(analysis.keyword_query, pool, docs)
+        bm25_weight = max(MIN_BM25_WEIGHT, analysis.finnishness)
+        if analysis.language == "en":
+            bm25_weight = max(bm25_weight, ENGLISH_TRANSLATED_BM25_WEIGHT)
+        rrf_k = self.settings.rrf_k
+        fused: dict[str, float] = {}
+        dense_rank = {cid: rank for rank, (cid, _) in enumerate(dense)}
+        keyword_rank = {cid: rank for rank, (cid, _) in enumerate(keyword)}
+        for cid, rank in dense_rank.items():
+            fused[cid] = fused.get(cid, 0.0) + 1.0 / (rrf_k + rank + 1)
+        for cid, rank in keyword_rank.items():
+            fused[cid] = fused.get(cid, 0.0) + bm25_weight / (rrf_k + rank + 1)
+        named = set(self.index.mentioned_projects(analysis.lemmas, query))
+        similarity = dict(dense)
+        hits = []
+        for cid, score in fused.items():
+            chunk = self.index.chunks[cid]
+            document = self.index.document(chunk.doc)
+            if named and document.project not in named:
+                score *= OTHER_PROJECT_FACTOR
+            hits.append(Hit(chunk, document, score, dense_rank.get(cid), keyword_rank.get(cid),
+                            similarity.get(cid, 0.0)))
+        hits.sort(key=lambda h: -h.score)
+        return hits[:k]
+
+
+def hit_to_langchain(hit: Hit) -> LCDocument:
+    return LCDocument(page_content=hit.chunk.text, metadata={
+        "doc": hit.chunk.doc, "title": hit.document.title, "project": hit.document.project,
+        "type": hit.document.type, "section": hit.chunk.section, "start": hit.chunk.start,
+        "end": hit.chunk.end, "score": hit.score, "chunk_id": hit.chunk.id})
+
+
+class HankeRetriever(BaseRetriever):
+    """The hybrid retriever as a LangChain retriever, for use in users' own chains."""
+
+    searcher: Any
+    k: int = 5
+    project: str | None = None
+
+    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+                                ) -> list[LCDocument]:
+        return [hit_to_langchain(h) for h in self.searcher.search(query, self.k, self.project)]

@@ -1,0 +1,151 @@
+"""The public API of assistant/: questions in, cited answers out. The CLI, the web app and eval/
+all go through `Assistant.ask`."""
+
+from __future__ import annotations
+
+import time
+from typing import Iterator
+
+from assistant import texts
+from assistant.compose import compose_answer, compose_refusal
+from assistant.conversation import Conversation, Turn
+from assistant.evidence import candidates, score_candidates, select
+from assistant.index import IndexView
+from assistant.query import analyse
+from assistant.refusal import should_refuse
+from assistant.retrieval import HankeRetriever, HybridSearcher
+from core.settings import Settings, get_settings
+from core.types import Answer, Document, Passage
+
+EVIDENCE_HITS = 6
+KEYWORD_LEADERS = 2
+SIBLING_SCORE_FACTOR = 0.5
+
+
+class QuestionError(ValueError):
+    """A question the assistant will not take (empty, too long, unknown project)."""
+
+    def __init__(self, key: str, language: str = "en", **values):
+        self.key = key
+        super().__init__(texts.ERRORS[key][language].format(**values))
+
+
+class Assistant:
+    def __init__(self, settings: Settings | None = None, embeddings=None):
+        self.settings = settings or get_settings()
+        self.index = IndexView.load(self.settings)
+        if embeddings is None:
+            from core.embeddings import shared_embeddings
+
+            embeddings = shared_embeddings()
+        self.searcher = HybridSearcher(self.index, embeddings)
+
+    def retriever(self, k: int = 5, project: str | None = None) -> HankeRetriever:
+        return HankeRetriever(searcher=self.searcher, k=k, project=project)
+
+    def documents(self) -> list[Document]:
+        return self.index.documents()
+
+    def validate(self, question: str, project: str | None) -> str:
+        question = (question or "").strip()
+        if not question:
+            raise QuestionError("empty_question")
+        if len(question) > self.settings.max_question_chars:
+            raise QuestionError("question_too_long", limit=self.settings.max_question_chars)
+        if project and project not in self.index.projects:
+            raise QuestionError("unknown_project", project=project)
+        return question
+
+    def ask(self, question: str, project: str | None = None, k: int | None = None,
+            conversation: Conversation | None = None) -> Answer:
+        started = time.perf_counter()
+        question = self.validate(question, project)
+        own = analyse(question)
+        resolved = question
+        if conversation is not None:
+            names_project = bool(self.index.mentioned_projects(own.lemmas, question))
+            resolved = conversation.resolve(question, names_project)
+        analysis = analyse(resolved)
+        analysis.language = own.language if len(question.split()) > 2 else (
+            conversation.turns[-1].language if conversation and conversation.turns else own.language)
+        k = k or self.settings.top_k
+        vector = self.searcher.embeddings.embed_query(resolved)
+        hits = self.searcher.search(resolved, max(k, EVIDENCE_HITS * 3), project, analysis, vector=vector)
+        retrieved_ms = (time.perf_counter() - started) * 1000
+        evidence_hits = hits[:EVIDENCE_HITS] + self.keyword_leaders(hits) + self.sibling_hits(
+            resolved, analysis, hits, vector)
+        named = set(self.index.mentioned_projects(analysis.lemmas, resolved))
+        if named:
+            evidence_hits = [h for h in evidence_hits if h.document.project in named] or evidence_hits
+        cands = candidates(evidence_hits)
+        score_candidates(cands, analysis, self.index)
+        chosen = select(cands, analysis, self.settings.answer_sentences)
+        ranked = sorted(cands, key=lambda c: -c.score)
+        found = not should_refuse(analysis, self.index, hits, chosen)
+        if found:
+            text, citations = compose_answer(analysis, chosen, ranked)
+        else:
+            closest = []
+            for hit in hits[:3]:
+                best_of_hit = next((c for c in ranked if c.hit is hit), None)
+                if best_of_hit is not None:
+                    closest.append(best_of_hit)
+            text, citations = compose_refusal(analysis, hits, closest)
+        passages = [Passage(doc=h.chunk.doc, title=h.document.title, section=h.chunk.section, text=h.chunk.text,
+                            start=h.chunk.start, end=h.chunk.end, score=round(h.score, 4), rank=rank,
+                            project=h.document.project) for rank, h in enumerate(hits[:k], start=1)]
+        total_ms = (time.perf_counter() - started) * 1000
+        answer = Answer(question=question, language=analysis.language, answer=text, found=found,
+                        citations=citations, passages=passages,
+                        timings_ms={"retrieval": round(retrieved_ms, 1), "total": round(total_ms, 1)})
+        if conversation is not None:
+            conversation.add(Turn(question, resolved, text, analysis.language))
+        return answer
+
+    @staticmethod
+    def keyword_leaders(hits) -> list:
+        """BM25's own best chunks, even when dense retrieval missed them (tables after a
+        report's signature are found by their words, rarely by their embedding)."""
+        shown = hits[:EVIDENCE_HITS]
+        return [h for h in hits[EVIDENCE_HITS:] if h.keyword_rank is not None
+                and h.keyword_rank < KEYWORD_LEADERS and h not in shown]
+
+    def sibling_hits(self, query: str, analysis, hits, vector) -> list:
+        """The best chunk of each other document of the top hit's project.
+
+        Plan and final report (or press release) often state the same figure differently; a fixed
+        number of top chunks rarely covers both sides, so each sibling document gets one look.
+        """
+        if not hits or not (analysis.wants_figure or analysis.wants_date or analysis.wants_person):
+            return []
+        top = hits[0].document
+        seen = {h.chunk.id for h in hits[:EVIDENCE_HITS]}
+        extra = []
+        for document in self.index.documents():
+            if document.project != top.project or document.doc == top.doc or not top.project:
+                continue
+            ranked = self.searcher.search(query, self.settings.candidate_pool, None, analysis,
+                                          doc=document.doc, vector=vector)
+            # The document's best fused chunk and its best keyword chunk (a table a dense
+            # English query misses is often the keyword winner).
+            picks = ranked[:1] + [h for h in ranked if h.keyword_rank == 0][:1]
+            for hit in picks:
+                if hit.chunk.id not in seen:
+                    seen.add(hit.chunk.id)
+                    hit.score *= SIBLING_SCORE_FACTOR
+                    extra.append(hit)
+        return extra
+
+    def stream(self, question: str, project: str | None = None,
+               conversation: Conversation | None = None) -> Iterator[tuple[str, object]]:
+        """Events for a streamed answer: ("citations", [...]), then ("token", text) pieces, then ("done", answer).
+
+        The extractive answer is ready at once; streaming it line by line lets the page show the
+        first evidence while the rest renders, and keeps the protocol ready for an LLM option.
+        """
+        answer = self.ask(question, project, conversation=conversation)
+        yield "meta", {"language": answer.language, "found": answer.found}
+        yield "citations", [c.model_dump() for c in answer.citations]
+        for line in answer.answer.split("\n"):
+            yield "token", line + "\n"
+        yield "done", answer.public()

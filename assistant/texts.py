@@ -1,0 +1,37 @@
+"""Every fixed user-facing text, in Finnish and English: refusals, answer framing, UI labels.
+
+Tests check for the refusal constants, so change them here and nowhere else.
+"""
+
+from __future__ import annotations
+
+REFUSAL = {
+    "fi": "Asiakirjoista ei löydy vastausta tähän kysymykseen.",
+    "en": "The documents do not answer this question.",
+}
+CLOSEST_PASSAGES = {"fi": "Lähimmät kohdat asiakirjoissa:", "en": "The closest passages in the documents:"}
+ACCORDING_TO = {"fi": "Asiakirjojen mukaan:", "en": "According to the documents:"}
+QUOTES_IN_FINNISH = {"fi": "", "en": " (quoted in Finnish)"}
+FIGURE_LEAD = {"fi": "Luku: {value}", "en": "The figure: {value}"}
+DISAGREEMENT = {
+    "fi": "Huom: lähteet antavat eri lukuja: {values}.",
+    "en": "Note: the sources give different figures: {values}.",
+}
+AND = {"fi": " ja ", "en": " and "}
+SOURCES_HEADING = {"fi": "Lähteet", "en": "Sources"}
+
+TYPE_LABEL = {
+    "fi": {"loppuraportti": "loppuraportti", "hankekuvaus": "hankekuvaus", "tiedote": "tiedote",
+           "other": "asiakirja"},
+    "en": {"loppuraportti": "final report", "hankekuvaus": "project description",
+           "tiedote": "press release", "other": "document"},
+}
+
+ERRORS = {
+    "empty_question": {"fi": "Kysymys on tyhjä.", "en": "The question is empty."},
+    "question_too_long": {"fi": "Kysymys on liian pitkä (enintään {limit} merkkiä).",
+                          "en": "The question is too long (at most {limit} characters)."},
+    "unknown_project": {"fi": "Tuntematon hanke: {project}.", "en": "Unknown project: {project}."},
+    "no_index": {"fi": "Hakemistoa ei ole vielä. Aja ensin `hanke ingest`.",
+                 "en": "There is no index yet. Run `hanke ingest` first."},
+}

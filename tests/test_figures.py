@@ -1,0 +1,19 @@
+from assistant.figures import find_figures, format_number, parse_finnish_number
+
+
+def test_parses_finnish_numbers_with_any_space():
+    assert parse_finnish_number("1 379 106,07") == 1379106.07
+    assert parse_finnish_number("1\u00a0137\u00a0380") == 1137380
+    assert parse_finnish_number("18,55") == 18.55
+
+
+def test_finds_figures_but_not_dates_or_list_numbers():
+    values = [f.value for f in find_figures("Hankkeessa oli 345 (Lieksa 310, Juuka 35) lääkäriaikaa 1.6.2019 alkaen.")]
+    assert values == [345, 310, 35]
+    assert [f.value for f in find_figures("2. Ostopalvelut\t286 630,84")] == [286630.84]
+
+
+def test_formats_for_the_reader():
+    assert format_number(1379106.07, "en") == "1,379,106.07"
+    assert format_number(1379106.07, "fi") == "1 379 106,07"
+    assert format_number(1900, "fi") == "1900"
