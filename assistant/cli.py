@@ -19,8 +19,8 @@ from assistant import texts
 
 app = typer.Typer(help="Hankeapu: cited answers from EU/ESF project documents (Finnish and English).",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
-console = Console()
-errors = Console(stderr=True)
+console = Console(soft_wrap=True)
+errors = Console(stderr=True, soft_wrap=True)
 
 
 def fail(message: str) -> None:
@@ -100,8 +100,13 @@ def ask(question: str = typer.Argument(..., help="The question, in Finnish or En
         k: int = typer.Option(5, "--k", min=1, max=50, help="How many passages to retrieve."),
         as_json: bool = typer.Option(False, "--json", help="Print the answer as JSON.")):
     """Answer one question with numbered citations."""
-    from assistant.service import QuestionError
+    from assistant.service import QuestionError, check_question
+    from core.settings import get_settings
 
+    try:
+        check_question(question, get_settings())
+    except QuestionError as error:
+        fail(str(error))
     assistant = load_assistant()
     try:
         answer = assistant.ask(question, project=project, k=k)
@@ -161,6 +166,27 @@ def docs(as_json: bool = typer.Option(False, "--json", help="Print the list as J
     for row in rows:
         table.add_row(row["doc"], row["project"] or "–", row["title"], row["type"], str(row["chunks"]))
     console.print(table)
+
+
+@app.command()
+def serve(host: Optional[str] = typer.Option(None, help="Address to bind (default HANKE_HOST, 127.0.0.1)."),
+          port: Optional[int] = typer.Option(None, help="Port (default HANKE_PORT, 8000).")):
+    """Start the web chat and its JSON API (OpenAPI docs at /docs)."""
+    from assistant.web.server import run_server
+
+    run_server(host, port)
+
+
+@app.command("eval")
+def evaluate(questions: Path = typer.Option(Path("eval/questions.jsonl"), "--questions", help="Question set (JSONL)."),
+             out: Path = typer.Option(Path("eval/out"), "--out", help="Folder for results.jsonl, summary.json, report.md."),
+             k: int = typer.Option(5, "--k", min=1, max=50, help="Retrieval depth for hit@k."),
+             pipeline: str = typer.Option("hanke", "--pipeline", help="hanke, bm25, dense or langchain-default."),
+             all_pipelines: bool = typer.Option(False, "--all-pipelines", help="Run every pipeline side by side.")):
+    """Evaluate retrieval and answers on a question set and write a report."""
+    from eval.runner import run_cli
+
+    run_cli(questions=questions, out=out, k=k, pipeline=pipeline, all_pipelines=all_pipelines)
 
 
 def main() -> None:

@@ -30,6 +30,16 @@ class QuestionError(ValueError):
         super().__init__(texts.ERRORS[key][language].format(**values))
 
 
+def check_question(question: str, settings: Settings) -> str:
+    """The stripped question, or QuestionError when it is empty or too long."""
+    question = (question or "").strip()
+    if not question:
+        raise QuestionError("empty_question")
+    if len(question) > settings.max_question_chars:
+        raise QuestionError("question_too_long", limit=settings.max_question_chars)
+    return question
+
+
 class Assistant:
     def __init__(self, settings: Settings | None = None, embeddings=None):
         self.settings = settings or get_settings()
@@ -47,11 +57,7 @@ class Assistant:
         return self.index.documents()
 
     def validate(self, question: str, project: str | None) -> str:
-        question = (question or "").strip()
-        if not question:
-            raise QuestionError("empty_question")
-        if len(question) > self.settings.max_question_chars:
-            raise QuestionError("question_too_long", limit=self.settings.max_question_chars)
+        question = check_question(question, self.settings)
         if project and project not in self.index.projects:
             raise QuestionError("unknown_project", project=project)
         return question

@@ -1,0 +1,97 @@
+"""Retrieval and cited answers on the real corpus (real model, real Chroma)."""
+
+import pytest
+
+from assistant import texts
+from assistant.conversation import Conversation
+from assistant.service import QuestionError
+
+
+def collapse(text: str) -> str:
+    return " ".join(text.split())
+
+
+@pytest.mark.parametrize("question,evidence", [
+    ("Mikä oli Oulun hankkeen tavoite työnhakija-asiakkaiden määrälle?", "palvella 1900:aa työnhakija-asiakasta"),
+    ("Paljonko Uudet kasvot -hankkeelle myönnettiin EU- ja valtion rahoitusta?", "Myönnetty EU- ja valtion rahoitus: 863 000"),
+    ("How many doctor appointments did the Lieksa project have?", "345"),
+    ("Which country were the Oulu project's labour mobility recruitment campaigns mainly directed at?", "Norjaan"),
+    ("Who was the project secretary in Lieksa?", "Asta Hirvonen"),
+])
+def test_retrieval_finds_the_passage(assistant, question, evidence):
+    hits = assistant.searcher.search(question, 5)
+    assert any(evidence in collapse(h.chunk.text) for h in hits), [h.chunk.text[:80] for h in hits]
+
+
+@pytest.mark.parametrize("question,expected,doc", [
+    ("How many doctor appointments did the Lieksa project have?", ["345", "310", "35"], "000_5e0951cc4940ee8c.txt"),
+    ("Mikä oli Oulun hankkeen tavoite työnhakija-asiakkaiden määrälle?", ["1900"], "003_5e17375439077f9d.txt"),
+    ("Which country were the Oulu project's labour mobility recruitment campaigns mainly directed at?", ["Norja"],
+     "003_5e17375439077f9d.txt"),
+    ("Paljonko Uudet kasvot -hankkeelle myönnettiin EU- ja valtion rahoitusta?", ["863 000"], "004_ad1d9094d9b9530f.txt"),
+    ("Who was the project secretary in Lieksa?", ["Asta Hirvonen"], "002_d1c5417522fec7e9.txt"),
+])
+def test_cited_answers(assistant, question, expected, doc):
+    answer = assistant.ask(question)
+    assert answer.found
+    for value in expected:
+        assert value in answer.answer, answer.answer
+    assert doc in {c.doc for c in answer.citations}
+    for citation in answer.citations:
+        record = assistant.index.records[citation.doc]
+        assert record.text[citation.start:citation.end] == citation.quote  # quotes point back exactly
+        assert f"[{citation.n}]" in answer.answer
+
+
+def test_answer_language_follows_question(assistant):
+    assert assistant.ask("Paljonko Uudet kasvot -hankkeelle myönnettiin EU- ja valtion rahoitusta?").language == "fi"
+    english = assistant.ask("How much EU and state funding was granted to Uudet kasvot?")
+    assert english.language == "en" and "863,000" in english.answer
+
+
+def test_out_of_corpus_question_is_refused_with_closest_passages(assistant):
+    answer = assistant.ask("What is the budget of the Helsinki metro extension?")
+    assert not answer.found
+    assert answer.answer.startswith(texts.REFUSAL["en"])
+    finnish = assistant.ask("Mikä on Helsingin metron jatkeen budjetti?")
+    assert not finnish.found and finnish.answer.startswith(texts.REFUSAL["fi"])
+
+
+def test_disagreeing_figures_are_both_shown(assistant):
+    answer = assistant.ask("How did the number of planned participants differ between the documents of "
+                           "Kohti työtä ja koulutusta?")
+    assert "465" in answer.answer and "530" in answer.answer
+    assert {"001_3793fb89539c9957.txt", "002_d1c5417522fec7e9.txt"} <= {c.doc for c in answer.citations}
+
+
+def test_project_filter(assistant):
+    answer = assistant.ask("Mikä oli hankkeen tavoite?", project="S22421")
+    assert {c.doc for c in answer.citations} <= {"004_ad1d9094d9b9530f.txt"}
+    with pytest.raises(QuestionError):
+        assistant.ask("Mikä oli hankkeen tavoite?", project="S00000")
+
+
+@pytest.mark.parametrize("question", ["", "   ", "x" * 2001])
+def test_bad_questions_are_refused_clearly(assistant, question):
+    with pytest.raises(QuestionError):
+        assistant.ask(question)
+
+
+def test_follow_up_is_read_in_context(assistant):
+    conversation = Conversation()
+    first = assistant.ask("Montako lääkäriaikaa Lieksan hankkeessa oli?", conversation=conversation)
+    assert "345" in first.answer
+    follow = assistant.ask("entä Juuassa?", conversation=conversation)
+    assert "35" in follow.answer and follow.language == "fi"
+    english = Conversation()
+    assistant.ask("What was the goal of the Uudet kasvot project?", conversation=english)
+    cost = assistant.ask("and how much funding was granted?", conversation=english)
+    assert "863" in cost.answer and cost.language == "en"
+
+
+def test_langchain_retriever_returns_documents_with_metadata(assistant):
+    retriever = assistant.retriever(k=3)
+    documents = retriever.invoke("Paljonko Uudet kasvot -hankkeelle myönnettiin EU- ja valtion rahoitusta?")
+    assert len(documents) == 3
+    assert documents[0].metadata["doc"] == "004_ad1d9094d9b9530f.txt"
+    assert {"title", "section", "project", "start", "end", "score"} <= set(documents[0].metadata)
