@@ -38,10 +38,10 @@ def corpus_settings(tmp_path_factory, embeddings) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def assistant(corpus_settings, embeddings):
+def assistant(backend_settings, embeddings):
     from assistant.service import Assistant
 
-    return Assistant(corpus_settings, embeddings)
+    return Assistant(backend_settings, embeddings)
 
 
 @pytest.fixture
@@ -54,3 +54,69 @@ def cli_env(settings: Settings) -> dict:
     env["HANKE_DATA_DIR"] = str(settings.data_dir)
     env["HANKE_CORPUS_DIR"] = str(settings.corpus_dir)
     return env
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory):
+    """A real `chroma run` server on loopback, started for the tests and stopped after them."""
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    chroma = Path(sys.executable).parent / "chroma"
+    if not chroma.exists():
+        pytest.skip("the `chroma` command is not installed in this environment")
+    port = free_port()
+    path = tmp_path_factory.mktemp("chroma-server")
+    process = subprocess.Popen([str(chroma), "run", "--host", "127.0.0.1", "--port", str(port), "--path", str(path)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.2)
+    else:
+        process.kill()
+        pytest.fail("chroma run did not start")
+    yield ("127.0.0.1", port)
+    process.terminate()
+    process.wait(timeout=30)
+
+
+@pytest.fixture(scope="session")
+def server_corpus_settings(corpus_settings, chroma_server, tmp_path_factory) -> Settings:
+    """The same ingested corpus, with its vectors in the Chroma server instead of the embedded store.
+
+    The vectors are copied (they are the real model's, from `corpus_settings`); the write path to a
+    server is exercised by test_ingest, which runs against both backends.
+    """
+    from core.store import VectorStore
+
+    data = tmp_path_factory.mktemp("server-data")
+    for name in ("documents", "bm25"):
+        shutil.copytree(corpus_settings.data_dir / name, data / name)
+    host, port = chroma_server
+    settings = Settings(data_dir=data, corpus_dir=corpus_settings.corpus_dir, chroma_host=host,
+                        chroma_port=port, collection="corpus")
+    source = VectorStore(corpus_settings).collection.get(include=["embeddings", "documents", "metadatas"])
+    VectorStore(settings).add(source["ids"], [list(map(float, v)) for v in source["embeddings"]],
+                              source["documents"], source["metadatas"])
+    return settings
+
+
+@pytest.fixture(scope="session", params=["embedded", "server"])
+def backend_settings(request) -> Settings:
+    """One retrieval suite, two backends: the embedded store and a `chroma run` server."""
+    name = "corpus_settings" if request.param == "embedded" else "server_corpus_settings"
+    return request.getfixturevalue(name)

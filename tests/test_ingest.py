@@ -24,7 +24,18 @@ def index_state(settings):
     return records, chunk_ids, vector_ids
 
 
-def test_ingest_is_idempotent_and_follows_changes(small_settings, embeddings):
+@pytest.fixture(params=["embedded", "server"])
+def any_backend(request, small_settings):
+    """The ingest write path against both backends."""
+    if request.param == "embedded":
+        return small_settings
+    host, port = request.getfixturevalue("chroma_server")
+    name = "t" + str(abs(hash(str(small_settings.data_dir))))[:12]
+    return small_settings.model_copy(update={"chroma_host": host, "chroma_port": port, "collection": name})
+
+
+def test_ingest_is_idempotent_and_follows_changes(any_backend, embeddings):
+    small_settings = any_backend
     docs = small_settings.corpus_dir
     write(docs, "a.txt", DOC_A)
     write(docs, "b.md", DOC_B)
