@@ -169,6 +169,55 @@ def docs(as_json: bool = typer.Option(False, "--json", help="Print the list as J
 
 
 @app.command()
+def project(code: str = typer.Argument(..., help="Project code, e.g. S21712."),
+            language: str = typer.Option("fi", "--lang", help="fi or en."),
+            as_json: bool = typer.Option(False, "--json", help="Print the card as JSON.")):
+    """One project at a glance: goals, key figures planned vs realised, amendments, disagreements."""
+    from assistant.project_card import project_card
+
+    if language not in ("fi", "en"):
+        fail("--lang must be fi or en")
+    assistant = load_assistant()
+    if code.upper() not in assistant.index.projects:
+        fail(texts.ERRORS["unknown_project"][language].format(project=code))
+    card = project_card(assistant.facts, code.upper(), language)
+    if as_json:
+        print(card.model_dump_json(indent=2))
+        return
+    print_card(card, language)
+
+
+def print_card(card, language: str) -> None:
+    heads = texts.CARD_HEADINGS[language]
+
+    def refs(numbers) -> str:
+        return " " + "".join(f"[{n}]" for n in numbers) if numbers else ""
+
+    console.print(f"[bold]{card.name} ({card.code})[/]", highlight=False)
+    for key in ("organisation", "period", "region", "goals", "amendments", "results", "disagreements"):
+        items = getattr(card, key)
+        if not items:
+            continue
+        console.print(f"\n[bold]{heads[key]}[/]")
+        for item in items:
+            shown = item.text if "[" in item.text else item.text + refs(item.citations)
+            console.print(f"  • {shown}", highlight=False, markup=False)
+        if key == "region" and card.figures:
+            console.print(f"\n[bold]{heads['figures']}[/]")
+            table = Table(show_header=True)
+            for column in ("", "planned", "granted", "realised", ""):
+                table.add_column(texts.PHASE_LABEL[language].get(column, column))
+            for row in card.figures:
+                table.add_row(row.quantity, row.planned or "–", row.granted or "–", row.realised or "–",
+                              refs(row.citations).strip())
+            console.print(table)
+    console.print(f"\n[bold]{heads['sources']}[/]")
+    for c in card.citations:
+        console.print(f"[{c.n}] {c.title} § {c.section[:60]}: „{' '.join(c.quote.split())[:160]}“",
+                      highlight=False, markup=False)
+
+
+@app.command()
 def serve(host: Optional[str] = typer.Option(None, help="Address to bind (default HANKE_HOST, 127.0.0.1)."),
           port: Optional[int] = typer.Option(None, help="Port (default HANKE_PORT, 8000).")):
     """Start the web chat and its JSON API (OpenAPI docs at /docs)."""

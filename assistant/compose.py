@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 from assistant import texts
-from assistant.evidence import SHORT_SENTENCE, Candidate
-from assistant.figures import format_figure
+from assistant.evidence import SHORT_SENTENCE, Candidate, figure_unit
+from core.numbers import format_figure
 from assistant.query import QueryAnalysis
 from assistant.retrieval import Hit
 from core.text_analysis import finnishness
@@ -38,11 +40,14 @@ def find_disagreement(chosen: list[Candidate], ranked: list[Candidate]) -> Candi
     if best_figure is None or not best.matched:
         return None
     for cand in ranked:
-        if (cand.hit.chunk.doc == best.hit.chunk.doc or cand.lexical < 0.5 * best.lexical
+        same_place = cand.hit.chunk.doc == best.hit.chunk.doc and cand.hit.chunk.section == best.hit.chunk.section
+        if (same_place or cand.lexical < 0.5 * best.lexical
                 or cand.hit.document.project != best.hit.document.project):
             continue
         figure = cand.primary
-        if figure is not None and figure.value != best_figure.value and cand.matched & best.matched:
+        units = {figure_unit(best), figure_unit(cand)} - {""}
+        if (figure is not None and figure.value != best_figure.value and cand.matched & best.matched
+                and len(units) <= 1):
             return cand
     return None
 
@@ -81,3 +86,16 @@ def compose_refusal(analysis: QueryAnalysis, hits: list[Hit], closest: list[Cand
         for n, cand in enumerate(closest, start=1):
             lines.append(f"„{_quote(cand.text)}“ ({_source_label(cand, language)}) [{n}]")
     return "\n".join(lines), citations
+
+
+def prepend_fact_lines(lines: list[str], facts: list, text: str, citations: list[Citation], index
+                       ) -> tuple[str, list[Citation]]:
+    """Put fact lines (which cite their facts as [@i]) before an answer, renumbering its citations."""
+    from assistant.fact_answers import fact_citation
+
+    shift = len(facts)
+    fact_citations = [fact_citation(i + 1, fact, index) for i, fact in enumerate(facts)]
+    shifted_text = re.sub(r"\[(\d+)\]", lambda m: f"[{int(m.group(1)) + shift}]", text)
+    shifted = [c.model_copy(update={"n": c.n + shift}) for c in citations]
+    head = [re.sub(r"\[@(\d+)\]", lambda m: f"[{int(m.group(1)) + 1}]", line) for line in lines]
+    return "\n".join(head + [shifted_text]), fact_citations + shifted

@@ -11,11 +11,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from assistant.figures import Figure, find_figures
+from core.numbers import Figure, find_figures
 from assistant.index import IndexView
 from assistant.query import QueryAnalysis
 from assistant.retrieval import Hit
-from assistant.sentences import split_sentences
+from core.sentences import split_sentences
 from core.text_analysis import lemmas, words
 
 BOILERPLATE_RE = re.compile(r"^(Ei liity suoraan hankkeen tavoitteisiin\.?|Ei relevantti.*|Ei vaikutusta\.?)$")
@@ -135,3 +135,27 @@ def primary_figure(cand: Candidate, index: IndexView | None = None) -> Figure | 
     if not weighted:
         return cand.figures[0]
     return max(cand.figures, key=lambda f: sum(w / (1 + abs(f.start - p) / 10) for p, w in weighted))
+
+
+UNIT_WORDS = {"henkilö": "persons", "osallistuja": "persons", "asiakas": "persons", "työnhakija": "persons",
+              "yritys": "companies", "työnantaja": "companies", "euro": "EUR", "päivä": "days"}
+
+
+def figure_unit(cand: Candidate) -> str:
+    """What the sentence's number counts (persons, companies, EUR…), from the words after it or,
+    for a bare label line ("Suunniteltu: 465"), from its section heading."""
+    if cand.primary is None:
+        return ""
+    end = cand.primary.start + len(cand.primary.text)
+    if cand.primary.unit in ("€", "euroa", "e"):
+        return "EUR"
+    for word in words(cand.text[end:])[:2]:
+        for lemma in lemmas(word):
+            if lemma in UNIT_WORDS:
+                return UNIT_WORDS[lemma]
+    if len(cand.text) < SHORT_SENTENCE:
+        for word in words(cand.hit.chunk.section.split("›")[-1]):
+            for lemma in lemmas(word):
+                if lemma in UNIT_WORDS:
+                    return UNIT_WORDS[lemma]
+    return ""

@@ -7,7 +7,9 @@ import time
 from typing import Iterator
 
 from assistant import texts
-from assistant.compose import compose_answer, compose_refusal
+from assistant.compose import compose_answer, compose_refusal, prepend_fact_lines
+from assistant.fact_answers import change_answer, compare_projects
+from assistant.facts import FactIndex, is_comparison
 from assistant.conversation import Conversation, Turn
 from assistant.evidence import candidates, score_candidates, select
 from assistant.index import IndexView
@@ -49,6 +51,7 @@ class Assistant:
 
             embeddings = shared_embeddings()
         self.searcher = HybridSearcher(self.index, embeddings)
+        self.facts = FactIndex(self.index)
 
     def retriever(self, k: int = 5, project: str | None = None) -> HankeRetriever:
         return HankeRetriever(searcher=self.searcher, k=k, project=project)
@@ -88,8 +91,17 @@ class Assistant:
         chosen = select(cands, analysis, self.settings.answer_sentences)
         ranked = sorted(cands, key=lambda c: -c.score)
         found = not should_refuse(analysis, self.index, hits, chosen)
-        if found:
+        comparison = (compare_projects(analysis, resolved, self.facts, named)
+                      if is_comparison(resolved, sorted(named)) and not project else None)
+        if comparison is not None:
+            found = True
+            text, citations = comparison
+        elif found:
             text, citations = compose_answer(analysis, chosen, ranked)
+            code = project or (next(iter(named)) if len(named) == 1 else hits[0].document.project)
+            lines, facts = change_answer(analysis, resolved, self.facts, code)
+            if lines:
+                text, citations = prepend_fact_lines(lines, facts, text, citations, self.index)
         else:
             closest = []
             for hit in hits[:3]:

@@ -27,6 +27,25 @@ TYPE_LABEL = {
            "tiedote": "press release", "other": "document"},
 }
 
+DAYS = {"fi": "päivää", "en": "days"}
+PERIOD_LABEL = {"fi": "suunniteltu toteutusaika", "en": "planned period"}
+PHASE_LABEL = {"fi": {"planned": "suunniteltu", "granted": "myönnetty", "realised": "toteutunut"},
+               "en": {"planned": "planned", "granted": "granted", "realised": "realised"}}
+COMPARISON_LEAD = {"fi": "Hankkeet rinnakkain ({quantity}):", "en": "The projects side by side ({quantity}):"}
+CHANGE_LINE = {
+    "fi": "{quantity}: suunniteltu {planned} [@{a}] → toteutunut {realised} [@{b}] (muutos {difference}).",
+    "en": "{quantity}: planned {planned} [@{a}] → realised {realised} [@{b}] (change {difference}).",
+}
+SCHEDULE_LINE = {"fi": "{label}: {value} [@{a}]", "en": "{label}: {value} [@{a}]"}
+CARD_HEADINGS = {
+    "fi": {"project": "Hanke", "organisation": "Toteuttaja", "period": "Toteutusaika", "region": "Alue",
+           "goals": "Tavoitteet", "figures": "Keskeiset luvut (suunniteltu / toteutunut)", "amendments": "Hankemuutokset",
+           "results": "Tulokset", "disagreements": "Asiakirjojen väliset ristiriidat", "sources": "Lähteet"},
+    "en": {"project": "Project", "organisation": "Organisation", "period": "Period", "region": "Region",
+           "goals": "Goals", "figures": "Key figures (planned / realised)", "amendments": "Amendments",
+           "results": "Results", "disagreements": "Disagreements between the documents", "sources": "Sources"},
+}
+
 ERRORS = {
     "empty_question": {"fi": "Kysymys on tyhjä.", "en": "The question is empty."},
     "question_too_long": {"fi": "Kysymys on liian pitkä (enintään {limit} merkkiä).",

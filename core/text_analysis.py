@@ -118,6 +118,32 @@ def is_place_name(word: str) -> bool:
     return any(a.get("CLASS") == "paikannimi" for a in voikko.analyze(word))
 
 
+@lru_cache(maxsize=50_000)
+def word_classes(word: str) -> frozenset[str]:
+    voikko = _voikko()
+    if voikko is None:
+        return frozenset()
+    return frozenset(a.get("CLASS", "") for a in voikko.analyze(word))
+
+
+def is_noun(word: str) -> bool:
+    if _voikko() is None:
+        return len(word) > 3 and word.isalpha()
+    classes = word_classes(word)
+    return "nimisana" in classes and "asemosana" not in classes
+
+
+def looks_like_person(name: str) -> bool:
+    """Two capitalised words, at least one a known first or last name (or unknown to the lexicon)."""
+    if _voikko() is None:
+        return True
+    parts = name.split()
+    classes = [word_classes(p.split("-")[0]) for p in parts]
+    if any("paikannimi" in c for c in classes):
+        return False
+    return any({"etunimi", "sukunimi"} & c for c in classes) or all(not c for c in classes)
+
+
 def tokens(text: str) -> list[str]:
     """BM25 tokens: every lemma and compound part of every word; hyphenated words split too."""
     out: list[str] = []

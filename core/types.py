@@ -92,6 +92,23 @@ class Answer(BaseModel):
         return data
 
 
+class Fact(BaseModel):
+    """One figure, date, period or person stated in a document, with its exact source."""
+
+    doc: str
+    kind: Literal["value", "table", "score", "date", "period", "contact", "statement", "text"]
+    quantity: str = Field(description="What the value is of, e.g. 'Osallistuvien henkilöiden lukumäärä'.")
+    label: str = Field(description="The line's own label or the table column, e.g. 'Suunniteltu'.")
+    phase: str = Field("", description="planned / realised / granted / applied, when the label says so.")
+    value: float | None = None
+    value_text: str = Field(description="The value as written in the source (Finnish form).")
+    unit: str = ""
+    section: str = ""
+    start: int
+    end: int
+    line: str = Field(description="The verbatim source line or sentence.")
+
+
 class DocumentRecord(BaseModel):
     """Everything stored about one indexed document (the manifest entry)."""
 
@@ -100,3 +117,5 @@ class DocumentRecord(BaseModel):
     sections: list[Section] = Field(default_factory=list)
     chunks: list[Chunk] = Field(default_factory=list)
     tokens: list[list[str]] = Field(default_factory=list, description="BM25 tokens per chunk.")
+    facts: list[Fact] = Field(default_factory=list)
+    pipeline_version: int = Field(0, description="Ingest logic version; a different one re-ingests the file.")

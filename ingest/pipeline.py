@@ -24,8 +24,12 @@ from core.store import DocumentStore, KeywordIndex, VectorStore, keyword_dir
 from core.text_analysis import tokens
 from core.types import DocumentRecord
 from ingest.chunking import split_document
+from ingest.facts import extract_facts
 from ingest.loaders import SUPPORTED, LoadError, load_bytes
 from ingest.metadata import detect_metadata, link_to_project
+
+# Bump when chunking, metadata or fact extraction change, so that unchanged files are re-ingested.
+PIPELINE_VERSION = 2
 
 ProgressCallback = Callable[[str, int, int], None]  # (document, chunks done, chunks total)
 
@@ -93,7 +97,8 @@ def build_record(doc: str, data: bytes, source: str, settings: Settings) -> Docu
     if not chunks:
         raise LoadError("no text to index")
     document.chunks = len(chunks)
-    return DocumentRecord(document=document, text=text, sections=sections, chunks=chunks)
+    return DocumentRecord(document=document, text=text, sections=sections, chunks=chunks,
+                          facts=extract_facts(doc, text, sections), pipeline_version=PIPELINE_VERSION)
 
 
 def chunk_metadata(record: DocumentRecord, index: int) -> dict:
@@ -193,7 +198,9 @@ def ingest_paths(paths: list[Path], settings: Settings | None = None, embeddings
         ingestor = Ingestor(settings, embeddings, progress)
         ingestor.remove_orphans()
         files, report.failed = discover(paths)
-        existing = {r.document.doc: r.document for r in ingestor.documents.all()}
+        records = ingestor.documents.all()
+        existing = {r.document.doc: r.document for r in records}
+        current = {r.document.doc for r in records if r.pipeline_version == PIPELINE_VERSION}
         seen: set[str] = set()
         for path in files:
             doc = path.name
@@ -205,7 +212,7 @@ def ingest_paths(paths: list[Path], settings: Settings | None = None, embeddings
                 data = path.read_bytes()
                 digest = hashlib.sha256(data).hexdigest()
                 old = existing.get(doc)
-                if old is not None and old.sha256 == digest:
+                if old is not None and old.sha256 == digest and doc in current:
                     report.unchanged.append(doc)
                     continue
                 record = build_record(doc, data, str(path.resolve()), settings)

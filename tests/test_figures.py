@@ -1,4 +1,4 @@
-from assistant.figures import find_figures, format_number, parse_finnish_number
+from core.numbers import find_figures, format_number, parse_finnish_number
 
 
 def test_parses_finnish_numbers_with_any_space():

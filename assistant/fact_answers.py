@@ -1,0 +1,166 @@
+"""Compose answers from facts: comparisons across projects and plan-vs-outcome changes."""
+
+from __future__ import annotations
+
+import re
+
+from assistant import texts
+from assistant.facts import AUTHORITY_RE, DURATION_RE, LEAST_RE, FactIndex, best_quantity, is_change, period_days
+from assistant.query import QueryAnalysis
+from core.numbers import Figure, format_figure
+from core.types import Citation, Fact
+
+AUTHORITY_WORDS = {"elinkeino", "liikenne", "ympäristökeskus", "keskus", "ely", "centre", "center", "the", "ympäristö"}
+SCHEDULE_RE = re.compile(r"\b(schedule|aikataulu\w*|end date|start date|period|toteutusaika\w*|päättyi|päättymis\w*|"
+                         r"alkoi|kesto|duration|lasted|kesti)\b", re.I)
+
+
+def fact_citation(n: int, fact: Fact, index) -> Citation:
+    record = index.records[fact.doc]
+    return Citation(n=n, doc=fact.doc, title=record.document.title, section=fact.section,
+                    quote=record.text[fact.start:fact.end], score=1.0, start=fact.start, end=fact.end,
+                    project=record.document.project)
+
+
+def format_value(fact: Fact, language: str) -> str:
+    if fact.value is None:
+        return fact.value_text
+    unit = {"EUR": "€", "%": "%"}.get(fact.unit, "")
+    return format_figure(Figure(fact.value_text, fact.value, 0, unit), language)
+
+
+def project_label(index, code: str | None) -> str:
+    project = index.projects.get(code or "")
+    return f"{project.name} ({code})" if project else (code or "?")
+
+
+def _one_per_project(facts: list[Fact], fact_index: FactIndex) -> dict[str, Fact]:
+    chosen: dict[str, Fact] = {}
+    for fact in facts:
+        code = fact_index.project_of(fact)
+        if code and code not in chosen:
+            chosen[code] = fact
+    return chosen
+
+
+def compare_projects(analysis: QueryAnalysis, question: str, fact_index: FactIndex,
+                     named: set[str] | None = None) -> tuple[str, list[Citation]] | None:
+    """A short table over the projects, for "which project got the most …" questions.
+
+    Rows are projects (the named ones, or all); columns are the phases the facts give
+    (planned / granted / realised) when the question is about plan versus outcome.
+    """
+    index = fact_index.index
+    language = analysis.language
+    rows: list[tuple[str, float | None, list[tuple[str, Fact]]]] = []
+    quantity = ""
+    if AUTHORITY_RE.search(question):
+        place_terms = (analysis.lemmas | analysis.key_terms) - AUTHORITY_WORDS
+        for fact in fact_index.facts:
+            if fact.label.lower().startswith("vastuuviranomainen"):
+                value_terms = {l for w in re.findall(r"\w+", fact.value_text) for l in _lemmas(w)}
+                if place_terms & (value_terms - AUTHORITY_WORDS):
+                    rows.append((fact_index.project_of(fact) or "", None, [(fact.value_text, fact)]))
+                    quantity = fact.label
+    elif DURATION_RE.search(question):
+        periods = [f for f in fact_index.facts if f.kind == "period" and f.phase == "planned"]
+        quantity = texts.PERIOD_LABEL[language]
+        for code, fact in _one_per_project(periods, fact_index).items():
+            days = period_days(fact)
+            if days is not None:
+                rows.append((code, float(days), [(f"{fact.value_text} ({days} {texts.DAYS[language]})", fact)]))
+    else:
+        matches = fact_index.match(analysis, {"value", "table"})
+        if not matches:
+            return None
+        quantity = matches[0].fact.quantity
+        wanted_phases = ["planned", "granted", "realised"] if is_change(question) else [matches[0].fact.phase]
+        for code in sorted({fact_index.project_of(m.fact) for m in matches} - {None}):
+            cells = []
+            for phase in wanted_phases:
+                fact = next((m.fact for m in matches if fact_index.project_of(m.fact) == code
+                             and m.fact.quantity.lower() == quantity.lower() and m.fact.phase == phase), None)
+                if fact is not None:
+                    cells.append((f"{texts.PHASE_LABEL[language].get(phase, phase)} {format_value(fact, language)}"
+                                  if len(wanted_phases) > 1 else format_value(fact, language), fact))
+            if cells:
+                rows.append((code, cells[0][1].value, cells))
+    if named and len(named) > 1:
+        rows = [r for r in rows if r[0] in named]
+    if len(rows) < 2:
+        return None
+    if rows[0][1] is not None:
+        rows.sort(key=lambda r: (r[1] or 0), reverse=not LEAST_RE.search(question))
+    citations: list[Citation] = []
+    lines = [texts.COMPARISON_LEAD[language].format(quantity=quantity)]
+    for code, _, cells in rows:
+        shown = []
+        for value, fact in cells:
+            citations.append(fact_citation(len(citations) + 1, fact, index))
+            shown.append(f"{value} [{len(citations)}]")
+        lines.append(f"| {project_label(index, code)} | " + " | ".join(shown))
+    return "\n".join(lines), citations
+
+
+def _lemmas(word: str) -> tuple[str, ...]:
+    from core.text_analysis import lemmas
+
+    return lemmas(word)
+
+
+def describe_change(analysis: QueryAnalysis, question: str, fact_index: FactIndex, code: str
+                    ) -> tuple[list[str], list[Fact]]:
+    """Lines comparing planned with realised values (or the schedule) of one project.
+
+    Lines refer to the returned facts as [@i]; the caller numbers the citations.
+    """
+    language = analysis.language
+    lines: list[str] = []
+    cited: list[Fact] = []
+    if SCHEDULE_RE.search(question):
+        for fact in fact_index.project_facts(code):
+            if fact.kind == "period" or (fact.kind == "date" and fact.label in ("Alkamispäivämäärä", "Päättymispäivämäärä")):
+                cited.append(fact)
+                label = fact.label if fact.kind == "date" else _shorten(fact.line, 60)
+                lines.append(texts.SCHEDULE_LINE[language].format(label=label, value=fact.value_text,
+                                                                  a=len(cited) - 1))
+        return lines, cited
+    matches = fact_index.match(analysis, {"value", "table"}, {code})
+    if not matches:
+        return lines, cited
+    quantity = matches[0].fact.quantity.lower()
+    by_phase: dict[str, Fact] = {}
+    for match in matches:
+        if match.fact.quantity.lower() == quantity:
+            by_phase.setdefault(match.fact.phase or "-", match.fact)
+    planned = by_phase.get("planned") or by_phase.get("granted")
+    realised = by_phase.get("realised")
+    if planned and realised and planned.value is not None and realised.value is not None:
+        cited += [planned, realised]
+        difference = realised.value - planned.value
+        sign = "+" if difference > 0 else "−" if difference < 0 else "±"
+        change = realised.model_copy(update={"value": abs(difference), "value_text": _finnish(abs(difference))})
+        lines.append(texts.CHANGE_LINE[language].format(
+            quantity=planned.quantity, planned=format_value(planned, language),
+            realised=format_value(realised, language), difference=sign + format_value(change, language),
+            a=len(cited) - 2, b=len(cited) - 1))
+    return lines, cited
+
+
+def _shorten(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " …"
+
+
+def _finnish(value: float) -> str:
+    text = f"{value:,.2f}".rstrip("0").rstrip(".") if not float(value).is_integer() else f"{int(value):,}"
+    return text.replace(",", " ").replace(".", ",")
+
+
+def change_answer(analysis: QueryAnalysis, question: str, fact_index: FactIndex, code: str | None
+                  ) -> tuple[list[str], list[Fact]]:
+    if not code or not is_change(question):
+        return [], []
+    return describe_change(analysis, question, fact_index, code)
+
+
