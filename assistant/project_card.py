@@ -18,6 +18,8 @@ GOAL_HEADING_RE = re.compile(r"tavoit", re.I)
 RESULT_HEADING_RE = re.compile(r"tulok|loppuraportin tiivistelmä", re.I)
 GOAL_SENTENCE_RE = re.compile(r"tavoittee(na|ksi|t)\b|päätavoit", re.I)
 PROJECT_PERIOD_RE = re.compile(r"hank|toteutusaika", re.I)  # the project's period, not an activity's
+TOTAL_RE = re.compile(r"^(Kustannukset yhteensä|Kustannusarvio yhteensä)$")
+COST_TOTAL = {"fi": "Kustannukset yhteensä", "en": "Total costs"}
 AMENDMENT_RE = re.compile(r"hankemuutos|muutoshakemu|jatkoaika|lisärahoitu|hankepää+tö", re.I)
 
 
@@ -137,9 +139,12 @@ class CardBuilder:
     def figures(self, language: str) -> list[FigureRow]:
         rows: dict[str, FigureRow] = {}
         for fact in self.facts.project_facts(self.code):
-            if fact.kind != "value" or fact.value is None or fact.phase not in ("planned", "granted", "realised"):
+            is_total = fact.kind == "table" and TOTAL_RE.match(fact.quantity) and fact.unit == "EUR"
+            if not (fact.kind == "value" or is_total) or fact.value is None or fact.phase not in (
+                    "planned", "granted", "realised"):
                 continue
-            row = rows.setdefault(fact.quantity.lower(), FigureRow(quantity=fact.quantity))
+            quantity = COST_TOTAL[language] if is_total else fact.quantity
+            row = rows.setdefault(quantity.lower(), FigureRow(quantity=quantity))
             if getattr(row, fact.phase) is None:
                 setattr(row, fact.phase, format_value(fact, language))
                 row.citations.append(self.cite(fact))

@@ -118,4 +118,5 @@ class DocumentRecord(BaseModel):
     chunks: list[Chunk] = Field(default_factory=list)
     tokens: list[list[str]] = Field(default_factory=list, description="BM25 tokens per chunk.")
     facts: list[Fact] = Field(default_factory=list)
-    pipeline_version: int = Field(0, description="Ingest logic version; a different one re-ingests the file.")
+    pipeline_version: int = Field(0, description="Chunking version; a different one re-ingests the file.")
+    facts_version: int = Field(0, description="Fact extraction version; a different one re-extracts facts only.")

@@ -145,6 +145,8 @@ def table_facts(doc: str, text: str, sections: list[Section]) -> list[Fact]:
         rows = list(_lines(text[block.start:block.end]))
         header = [cell.strip() for cell in rows[0][1].split("\t")]
         body = rows[1:]
+        if any(find_figures(cell) and re.fullmatch(r"[\d\s\u00a0,.]+", cell.strip()) for cell in header[1:]):
+            header, body = ["", "Yhteensä €"], rows  # a one-line total ("Kustannusarvio yhteensä\t1 831 725,00")
         if body and not body[0][1].split("\t")[0].strip() and not find_figures(body[0][1]):
             # A second header row ("\tVälitön vaikutus\tVälillinen vaikutus") names the columns.
             sub = [cell.strip() for cell in body[0][1].split("\t")]
@@ -166,10 +168,17 @@ def table_facts(doc: str, text: str, sections: list[Section]) -> list[Fact]:
                 unit = "score" if is_score else ("%" if "%" in column_name else
                                                  "EUR" if "€" in column_name or "€" in header[0] else "")
                 facts.append(Fact(doc=doc, kind="score" if is_score else "table", quantity=label,
-                                  label=column_name or header[0], phase="realised" if "toteuma" in section.lower() else "",
+                                  label=column_name or header[0], phase=_table_phase(label, section),
                                   value=figures[0].value, value_text=figures[0].text, unit=unit, section=section,
                                   start=start, end=start + len(row), line=row))
     return facts
+
+
+def _table_phase(label: str, section: str) -> str:
+    lowered = label.lower()
+    if lowered.startswith(("kustannusarvio", "rahoitussuunnitelma")):
+        return "planned"  # the estimate and the financing plan, printed under the outcome table
+    return "realised" if "toteuma" in section.lower() else ""
 
 
 def score_line_facts(doc: str, text: str, sections: list[Section]) -> list[Fact]:

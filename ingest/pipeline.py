@@ -28,8 +28,10 @@ from ingest.facts import extract_facts
 from ingest.loaders import SUPPORTED, LoadError, load_bytes
 from ingest.metadata import detect_metadata, link_to_project
 
-# Bump when chunking, metadata or fact extraction change, so that unchanged files are re-ingested.
+# Bump when chunking or metadata change, so that unchanged files are re-ingested (and re-embedded).
 PIPELINE_VERSION = 2
+# Bump when fact extraction changes: facts are re-extracted without embedding anything.
+FACTS_VERSION = 3
 
 ProgressCallback = Callable[[str, int, int], None]  # (document, chunks done, chunks total)
 
@@ -98,7 +100,8 @@ def build_record(doc: str, data: bytes, source: str, settings: Settings) -> Docu
         raise LoadError("no text to index")
     document.chunks = len(chunks)
     return DocumentRecord(document=document, text=text, sections=sections, chunks=chunks,
-                          facts=extract_facts(doc, text, sections), pipeline_version=PIPELINE_VERSION)
+                          facts=extract_facts(doc, text, sections), pipeline_version=PIPELINE_VERSION,
+                          facts_version=FACTS_VERSION)
 
 
 def chunk_metadata(record: DocumentRecord, index: int) -> dict:
@@ -152,6 +155,13 @@ class Ingestor:
         self.vectors.add([c.id for c in record.chunks], vectors, [c.text for c in record.chunks],
                          [chunk_metadata(record, i) for i in range(len(record.chunks))])
         self.documents.save(record)  # last: the record marks the document complete
+
+    def refresh_facts(self, doc: str) -> None:
+        record = self.documents.load(doc)
+        if record is not None and record.facts_version != FACTS_VERSION:
+            record.facts = extract_facts(doc, record.text, record.sections)
+            record.facts_version = FACTS_VERSION
+            self.documents.save(record)
 
     def remove(self, doc: str) -> None:
         self.documents.delete(doc)  # first: a crash after this leaves only orphans, which we clean
@@ -213,6 +223,7 @@ def ingest_paths(paths: list[Path], settings: Settings | None = None, embeddings
                 digest = hashlib.sha256(data).hexdigest()
                 old = existing.get(doc)
                 if old is not None and old.sha256 == digest and doc in current:
+                    ingestor.refresh_facts(doc)
                     report.unchanged.append(doc)
                     continue
                 record = build_record(doc, data, str(path.resolve()), settings)
