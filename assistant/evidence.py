@@ -20,6 +20,7 @@ from core.text_analysis import lemmas, words
 
 BOILERPLATE_RE = re.compile(r"^(Ei liity suoraan hankkeen tavoitteisiin\.?|Ei relevantti.*|Ei vaikutusta\.?)$")
 SHORT_SENTENCE = 60
+BREAKDOWN_WEIGHT = 0.2
 IDENTITY_WEIGHT = 0.3
 # Words that say a figure is wanted (cost, budget, number) matter less than what it is a figure of.
 MEASURE_TERMS = {"kustannus", "budjetti", "määrä", "lukumäärä", "summa", "euro", "yhteensä", "osuus",
@@ -134,7 +135,13 @@ def primary_figure(cand: Candidate, index: IndexView | None = None) -> Figure | 
             weighted.append((match.start(), weight))
     if not weighted:
         return cand.figures[0]
-    return max(cand.figures, key=lambda f: sum(w / (1 + abs(f.start - p) / 10) for p, w in weighted))
+    def closeness(figure: Figure) -> float:
+        score = sum(w / (1 + abs(figure.start - p) / 10) for p, w in weighted)
+        # "345 (Lieksa 310, Juuka 35) lääkäriaikaa": the figures in brackets are a breakdown.
+        inside_brackets = cand.text.rfind("(", 0, figure.start) > cand.text.rfind(")", 0, figure.start)
+        return score * (BREAKDOWN_WEIGHT if inside_brackets else 1.0)
+
+    return max(cand.figures, key=closeness)
 
 
 UNIT_WORDS = {"henkilö": "persons", "osallistuja": "persons", "asiakas": "persons", "työnhakija": "persons",

@@ -54,3 +54,24 @@ ERRORS = {
     "no_index": {"fi": "Hakemistoa ei ole vielä. Aja ensin `hanke ingest`.",
                  "en": "There is no index yet. Run `hanke ingest` first."},
 }
+
+UI = {
+    "fi": {
+        "title": "Hankeapu", "subtitle": "Kysy EU- ja ESR-hankkeiden asiakirjoista",
+        "question_label": "Kysymys", "placeholder": "Esim. Paljonko Uudet kasvot -hankkeelle myönnettiin rahoitusta?",
+        "send": "Kysy", "project_label": "Hanke", "all_projects": "Kaikki hankkeet",
+        "new_conversation": "Uusi keskustelu", "language_label": "Kieli", "documents": "Asiakirjat",
+        "chunks": "osaa", "sources": "Lähteet", "close": "Sulje", "source_panel": "Lähdeasiakirja",
+        "project": "Hanke", "type": "Tyyppi", "section": "Kohta", "refusal": "Ei vastausta asiakirjoissa",
+        "thinking": "Haetaan…", "error": "Virhe", "you": "Sinä", "assistant": "Hankeapu", "open": "Avaa",
+    },
+    "en": {
+        "title": "Hankeapu", "subtitle": "Ask about EU/ESF project documents",
+        "question_label": "Question", "placeholder": "E.g. How much funding was granted to Uudet kasvot?",
+        "send": "Ask", "project_label": "Project", "all_projects": "All projects",
+        "new_conversation": "New conversation", "language_label": "Language", "documents": "Documents",
+        "chunks": "chunks", "sources": "Sources", "close": "Close", "source_panel": "Source document",
+        "project": "Project", "type": "Type", "section": "Section", "refusal": "Not answered by the documents",
+        "thinking": "Searching…", "error": "Error", "you": "You", "assistant": "Hankeapu", "open": "Open",
+    },
+}

@@ -1,0 +1,55 @@
+"""The CI evaluation gate: our pipeline over eval/questions.jsonl must reach the thresholds in
+eval/gate.json. It uses the session's already ingested corpus (tests/conftest.py) and runs once per
+Chroma backend, like the other retrieval tests."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from eval.pipelines import HankePipeline
+from eval.questions_io import load_questions
+from eval.report import failure_cause, group_table
+from eval.runner import evaluate_pipeline, metrics_table_text
+
+REPO = Path(__file__).resolve().parents[1]
+QUESTIONS = REPO / "eval" / "questions.jsonl"
+GATE = REPO / "eval" / "gate.json"
+# The issue's floors: the gate may be stricter, never looser.
+FLOORS = {"hit@5": 0.90, "answer_accuracy": 0.75, "refusal_accuracy": 0.80}
+
+
+def load_gate() -> dict:
+    return json.loads(GATE.read_text(encoding="utf-8"))
+
+
+def test_gate_is_never_below_the_floors():
+    gate = load_gate()
+    assert gate["pipeline"] == "hanke" and gate["k"] == 5
+    for key, floor in FLOORS.items():
+        assert gate["thresholds"][key] >= floor, f"{key} threshold {gate['thresholds'][key]} is below the floor {floor}"
+
+
+@pytest.fixture(scope="module")
+def gate_result(assistant):
+    questions = load_questions(QUESTIONS)
+    return questions, evaluate_pipeline(HankePipeline(assistant), questions, k=load_gate()["k"])
+
+
+def test_hanke_pipeline_meets_the_gate(gate_result):
+    questions, result = gate_result
+    gate = load_gate()
+    metrics = result.metrics
+    below = {key: (metrics.get(key), threshold) for key, threshold in gate["thresholds"].items()
+             if metrics.get(key) is None or metrics[key] < threshold}
+    failed = [f"{j.id} ({j.lang}, {j.category}): {failure_cause(j, gate['k'])}" for j in result.judgements
+              if failure_cause(j, gate["k"])]
+    report = "\n".join([
+        "metric below its threshold (measured, threshold): " + json.dumps(below),
+        metrics_table_text([result], gate["k"]),
+        group_table({result.name: result.summary}, gate["k"], "by_language", "language"),
+        group_table({result.name: result.summary}, gate["k"], "by_category", "category"),
+        "failed questions:", *failed])
+    assert not below, report
+    assert metrics["errors"] == 0, report
+    assert metrics["n"] == len(questions)
