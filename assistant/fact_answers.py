@@ -128,14 +128,18 @@ def describe_change(analysis: QueryAnalysis, question: str, fact_index: FactInde
     matches = fact_index.match(analysis, {"value", "table"}, {code})
     if not matches:
         return lines, cited
-    quantity = matches[0].fact.quantity.lower()
-    by_phase: dict[str, Fact] = {}
-    for match in matches:
-        if match.fact.quantity.lower() == quantity:
-            by_phase.setdefault(match.fact.phase or "-", match.fact)
-    planned = by_phase.get("planned") or by_phase.get("granted")
-    realised = by_phase.get("realised")
-    if planned and realised and planned.value is not None and realised.value is not None:
+    # The best-matching quantity that has both a planned (or granted) and a realised value.
+    planned = realised = None
+    for quantity in dict.fromkeys(m.fact.quantity.lower() for m in matches if m.score >= matches[0].score * 0.6):
+        by_phase: dict[str, Fact] = {}
+        for match in matches:
+            if match.fact.quantity.lower() == quantity and match.fact.value is not None:
+                by_phase.setdefault(match.fact.phase or "-", match.fact)
+        planned = by_phase.get("planned") or by_phase.get("granted")
+        realised = by_phase.get("realised")
+        if planned and realised:
+            break
+    if planned and realised:
         cited += [planned, realised]
         difference = realised.value - planned.value
         sign = "+" if difference > 0 else "−" if difference < 0 else "±"

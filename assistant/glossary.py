@@ -45,8 +45,8 @@ GLOSSARY: dict[str, tuple[str, ...]] = {
     "recruitment": ("rekrytointi",), "campaign": ("kampanja",), "campaigns": ("kampanja", "rekrytointikampanja"),
     "mobility": ("liikkuvuus",), "training": ("koulutus", "valmennus"), "education": ("koulutus",),
     "pension": ("eläke", "eläkepäätös"), "pensions": ("eläke",), "disability": ("työkyvyttömyyseläke",),
-    "unemployed": ("työtön",), "unemployment": ("työttömyys",), "employment": ("työllisyys", "työllistyä"),
-    "employed": ("työllistyä",), "young": ("nuori",), "youth": ("nuori",), "immigrants": ("maahanmuuttaja",),
+    "unemployed": ("työtön",), "unemployment": ("työttömyys",), "employment": ("työllisyys", "työllistyä", "työelämä"),
+    "employed": ("työllistyä", "työelämä"), "young": ("nuori",), "youth": ("nuori",), "immigrants": ("maahanmuuttaja",),
     "immigration": ("maahanmuutto",), "ukrainians": ("ukrainalainen",), "guide": ("opas",),
     "event": ("tapahtuma",), "returnee": ("paluumuuttaja",), "returnees": ("paluumuuttaja",),
     "video": ("video",), "videos": ("video",), "website": ("portaali", "sivu"), "portal": ("portaali",),
@@ -64,8 +64,21 @@ GLOSSARY: dict[str, tuple[str, ...]] = {
     "total": ("yhteensä",), "overall": ("yhteensä",), "number": ("määrä", "lukumäärä"),
     "employment services": ("työllisyyspalvelu",), "press": ("tiedote",), "release": ("tiedote",),
     "report": ("loppuraportti", "raportti"), "description": ("kuvaus",),
+    "beneficiary": ("tuensaaja",), "own": ("omarahoitus", "oma"), "net": ("nettokustannus",),
+    "self-financing": ("omarahoitus",), "theme": ("pääteema", "teema"), "themes": ("pääteema", "teema"),
+    "campus": ("monikampus", "kampus"), "worker": ("työntekijä", "projektityöntekijä"),
+    "workers": ("työntekijä", "projektityöntekijä"), "organisation": ("hakija", "organisaatio", "tuensaaja"),
+    "organization": ("hakija", "organisaatio", "tuensaaja"), "applicant": ("hakija",),
+    "working": ("työelämä", "työ"), "work": ("työ", "työelämä"), "communication": ("viestintä",),
+    "communications": ("viestintä",), "arrived": ("saapumispäivämäärä",), "received": ("saapumispäivämäärä",),
+    "model": ("malli", "toimintamalli"), "nordic": ("pohjoismainen",), "jobseeking": ("työnhaku",),
+    "strengthened": ("vahvistaa",), "first": ("ensimmäinen",), "second": ("toinen",),
+    "lasted": ("toteutusaika", "kesto"), "longest": ("toteutusaika",), "shortest": ("toteutusaika",),
+    "schedule": ("toteutusaika", "aikataulu"), "schedules": ("toteutusaika", "aikataulu"),
+    "estimate": ("kustannusarvio", "arvio"), "cover": ("kattaa", "osuus"),
 }
 
 
 def finnish_terms(word: str) -> tuple[str, ...]:
-    return GLOSSARY.get(word.lower(), ())
+    word = word.lower()
+    return GLOSSARY.get(word) or GLOSSARY.get(word.removesuffix("'s").removesuffix("’s"), ())

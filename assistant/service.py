@@ -14,7 +14,7 @@ from assistant.conversation import Conversation, Turn
 from assistant.evidence import candidates, score_candidates, select
 from assistant.index import IndexView
 from assistant.query import analyse
-from assistant.refusal import should_refuse
+from assistant.refusal import out_of_corpus, should_refuse
 from assistant.retrieval import HankeRetriever, HybridSearcher
 from core.settings import Settings, get_settings
 from core.types import Answer, Document, Passage
@@ -91,27 +91,32 @@ class Assistant:
         chosen = select(cands, analysis, self.settings.answer_sentences)
         ranked = sorted(cands, key=lambda c: -c.score)
         found = not should_refuse(analysis, self.index, hits, chosen)
+        citations_from_facts = False
+        in_corpus = not out_of_corpus(analysis, self.index)
         comparison = (compare_projects(analysis, resolved, self.facts, named)
-                      if is_comparison(resolved, sorted(named)) and not project else None)
+                      if in_corpus and is_comparison(resolved, sorted(named)) and not project else None)
         if comparison is not None:
             found = True
             text, citations = comparison
-        elif found:
-            text, citations = compose_answer(analysis, chosen, ranked)
-            code = project or (next(iter(named)) if len(named) == 1 else hits[0].document.project)
-            lines, facts = change_answer(analysis, resolved, self.facts, code)
+        else:
+            code = project or (next(iter(named)) if len(named) == 1 else hits[0].document.project if hits else None)
+            lines, facts = change_answer(analysis, resolved, self.facts, code) if in_corpus else ([], [])
+            citations_from_facts = bool(lines)
+            if found:
+                text, citations = compose_answer(analysis, chosen, ranked)
+            elif lines:  # plan-vs-outcome facts answer even when the passages alone look weak
+                found, text, citations = True, "", []
             if lines:
                 text, citations = prepend_fact_lines(lines, facts, text, citations, self.index)
-        else:
+                text = text.rstrip()
+        if not found:
             closest = []
             for hit in hits[:3]:
                 best_of_hit = next((c for c in ranked if c.hit is hit), None)
                 if best_of_hit is not None:
                     closest.append(best_of_hit)
             text, citations = compose_refusal(analysis, hits, closest)
-        passages = [Passage(doc=h.chunk.doc, title=h.document.title, section=h.chunk.section, text=h.chunk.text,
-                            start=h.chunk.start, end=h.chunk.end, score=round(h.score, 4), rank=rank,
-                            project=h.document.project) for rank, h in enumerate(hits[:k], start=1)]
+        passages = self.passages(hits, citations if comparison is not None or citations_from_facts else [], k)
         total_ms = (time.perf_counter() - started) * 1000
         answer = Answer(question=question, language=analysis.language, answer=text, found=found,
                         citations=citations, passages=passages,
@@ -119,6 +124,19 @@ class Assistant:
         if conversation is not None:
             conversation.add(Turn(question, resolved, text, analysis.language))
         return answer
+
+    def passages(self, hits, fact_citations, k: int) -> list[Passage]:
+        """The retrieved passages, led by the chunks holding the facts an answer was built from."""
+        chunks = []
+        for citation in fact_citations:
+            record = self.index.records[citation.doc]
+            chunk = next((c for c in record.chunks if c.start <= citation.start < c.end), None)
+            if chunk is not None and chunk not in chunks:
+                chunks.append(chunk)
+        chunks += [h.chunk for h in hits if h.chunk not in chunks]
+        return [Passage(doc=c.doc, title=self.index.document(c.doc).title, section=c.section, text=c.text,
+                        start=c.start, end=c.end, score=0.0, rank=rank, project=self.index.document(c.doc).project)
+                for rank, c in enumerate(chunks[:k], start=1)]
 
     @staticmethod
     def keyword_leaders(hits) -> list:

@@ -25,7 +25,9 @@ ENGLISH_WORDS = frozenset(
     after before also only most more less any all each both other such same project projects
     budget cost costs funding goal goals result results number amount total planned realised
     realized participants companies company people year years month report final description
-    press release say said tell show give list please according documents document""".split()
+    press release say said tell show give list please according documents document specifically actually
+    mainly really exactly got get gets happened happen versus compare compared differ differs difference
+    reports did does within across per""".split()
 )
 
 
