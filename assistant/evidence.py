@@ -108,9 +108,14 @@ def select(cands: list[Candidate], analysis: QueryAnalysis, count: int = 3) -> l
     chosen = [best]
     follower = _next_in_chunk(best, cands)
     # The next sentence carries on the best one (a label's value, the rest of a list), but only
-    # when it is about the question too.
-    if follower and (follower.lexical > 0 or follower.figures) and follower.score > best.score * 0.4:
+    # when it is about the question too, or when the best one announces it ("…joita ovat:").
+    introduces_list = best.text.rstrip().endswith(":")
+    if follower and (introduces_list or ((follower.lexical > 0 or follower.figures)
+                                         and follower.score > best.score * 0.4)):
         chosen.append(follower)
+        second = _next_in_chunk(follower, cands) if introduces_list else None
+        if second is not None:
+            chosen.append(second)
     other_doc = next((c for c in ranked[1:] if c.hit.chunk.doc != best.hit.chunk.doc
                       and c.score >= best.score * 0.6 and c.lexical > 0), None)
     for extra in [other_doc] + ranked[1:]:
