@@ -16,7 +16,7 @@ from assistant.index import IndexView
 from assistant.query import QueryAnalysis
 from assistant.retrieval import Hit
 from core.sentences import split_sentences
-from core.text_analysis import lemmas, words
+from core.text_analysis import is_noun, lemmas, words
 
 BOILERPLATE_RE = re.compile(r"^(Ei liity suoraan hankkeen tavoitteisiin\.?|Ei relevantti.*|Ei vaikutusta\.?)$")
 SHORT_SENTENCE = 60
@@ -161,10 +161,13 @@ def figure_unit(cand: Candidate) -> str:
     end = cand.primary.start + len(cand.primary.text)
     if cand.primary.unit in ("€", "euroa", "e"):
         return "EUR"
-    for word in words(cand.text[end:])[:2]:
+    following = words(re.sub(r"^\s*\([^)]*\)", "", cand.text[end:]))[:2]
+    for word in following:
         for lemma in lemmas(word):
             if lemma in UNIT_WORDS:
                 return UNIT_WORDS[lemma]
+    if following and is_noun(following[0]):
+        return "noun:" + lemmas(following[0])[0]  # "345 lääkäriaikaa" counts appointments, not people
     if len(cand.text) < SHORT_SENTENCE:
         for word in words(cand.hit.chunk.section.split("›")[-1]):
             for lemma in lemmas(word):
