@@ -55,6 +55,8 @@ ERRORS = {
                  "en": "There is no index yet. Run `hanke ingest` first."},
 }
 
+
+# The web page's labels (served by GET /api/ui-texts, with TYPE_LABEL as "types").
 UI = {
     "fi": {
         "title": "Hankeapu", "subtitle": "Kysy EU- ja ESR-hankkeiden asiakirjoista",
@@ -64,6 +66,15 @@ UI = {
         "chunks": "osaa", "sources": "Lähteet", "close": "Sulje", "source_panel": "Lähdeasiakirja",
         "project": "Hanke", "type": "Tyyppi", "section": "Kohta", "refusal": "Ei vastausta asiakirjoissa",
         "thinking": "Haetaan…", "error": "Virhe", "you": "Sinä", "assistant": "Hankeapu", "open": "Avaa",
+        "hint": "Enter lähettää, Shift+Enter lisää rivin.",
+        "intro": "Kysy suomeksi tai englanniksi. Vastaukset lainaavat asiakirjoja numeroiduin lähdeviittauksin; "
+                 "numeroa napsauttamalla lähde avautuu lainatun kohdan kohdalta.",
+        "try": "Kokeile:",
+        "examples": ["Paljonko Uudet kasvot -hankkeelle myönnettiin EU- ja valtion rahoitusta?",
+                     "Montako lääkäriaikaa Lieksan hankkeessa oli?",
+                     "Mikä oli Työllisyyspalveluiden kehittämishankkeen tavoite?"],
+        "whole_document": "koko asiakirja", "cited_passage": "Lainattu kohta",
+        "closest": "Lähimmät kohdat", "network_error": "Palvelimeen ei saatu yhteyttä.",
     },
     "en": {
         "title": "Hankeapu", "subtitle": "Ask about EU/ESF project documents",
@@ -73,5 +84,14 @@ UI = {
         "chunks": "chunks", "sources": "Sources", "close": "Close", "source_panel": "Source document",
         "project": "Project", "type": "Type", "section": "Section", "refusal": "Not answered by the documents",
         "thinking": "Searching…", "error": "Error", "you": "You", "assistant": "Hankeapu", "open": "Open",
+        "hint": "Enter sends, Shift+Enter adds a line.",
+        "intro": "Ask in Finnish or English. Answers quote the documents with numbered citations; "
+                 "click a number to open the source at the cited passage.",
+        "try": "Try:",
+        "examples": ["How many doctor appointments did the Lieksa project have?",
+                     "How much EU and state funding was granted to Uudet kasvot?",
+                     "When did the Kohti työtä ja koulutusta project end?"],
+        "whole_document": "whole document", "cited_passage": "Cited passage",
+        "closest": "Closest passages", "network_error": "Could not reach the server.",
     },
 }

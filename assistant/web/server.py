@@ -1,19 +1,22 @@
 """The web chat and its JSON API: a thin FastAPI layer over `assistant.service.Assistant`.
 
-The model and index load once, at startup. Document text and answers go to the page as JSON and
-are inserted there as text, never as HTML.
+The model and index load once per process (before uvicorn starts in `run_server`, or in the app's
+lifespan). Endpoints are plain `def`s, so FastAPI answers them concurrently in its threadpool; a
+conversation is only touched while its lock is held. Document text and answers go to the page as
+JSON and are inserted there as text, never as HTML.
 """
 
 from __future__ import annotations
 
 import json
 import sys
-import threading
 import uuid
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Iterator, Literal
 
 from fastapi import FastAPI, HTTPException, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
 from fastapi.staticfiles import StaticFiles
@@ -26,30 +29,44 @@ from core.settings import Settings, get_settings
 
 STATIC = Path(__file__).parent / "static"
 MAX_BODY_BYTES = 1_000_000
+MAX_ID_CHARS = 128
+# The page needs nothing from elsewhere; /docs and /redoc load FastAPI's Swagger/ReDoc assets and keep
+# their own defaults.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+       "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+DOCS_PATHS = ("/docs", "/redoc", "/openapi.json")
 
+
+# ---------------------------------------------------------------------------------------------------
+# Request and response models (they are what /docs shows)
 
 class AskRequest(BaseModel):
-    question: str = Field(description="The question, in Finnish or English (at most 2,000 characters).")
-    project: str | None = Field(None, description="Only this project, e.g. S21712.")
-    session_id: str | None = Field(None, description="Keeps a conversation: follow-ups are read in context.")
+    question: str = Field(description="The question, in Finnish or English (at most 2,000 characters).",
+                          examples=["How many doctor appointments did the Lieksa project have?"])
+    project: str | None = Field(None, max_length=64, description="Only this project, e.g. S21712.")
+    session_id: str | None = Field(None, max_length=MAX_ID_CHARS,
+                                   description="Keeps a conversation: follow-ups are read in its context.")
 
 
 class CitationOut(BaseModel):
-    n: int
-    doc: str
+    n: int = Field(description="The number used as [n] in the answer text.")
+    doc: str = Field(description="The document id (file name); open it with GET /api/documents/{doc}.")
     title: str
     section: str
-    quote: str
+    quote: str = Field(description="The cited passage, verbatim.")
     score: float
-    start: int
+    start: int = Field(description="Character offset of the quote in the document's text.")
     end: int
 
 
 class AskResponse(BaseModel):
+    """Exactly the JSON of `hanke ask --json`."""
+
     question: str
-    language: str
-    answer: str
-    found: bool
+    language: Literal["fi", "en"] = Field(description="The language of the answer (that of the question).")
+    answer: str = Field(description="Plain text with [n] citation markers.")
+    found: bool = Field(description="False when the documents do not answer: the answer then lists the "
+                                    "closest passages, which are also the citations.")
     citations: list[CitationOut]
     timings_ms: dict[str, float]
 
@@ -60,6 +77,12 @@ class DocumentOut(BaseModel):
     project: str | None
     type: str
     chunks: int
+
+
+class ProjectOut(BaseModel):
+    code: str
+    name: str
+    docs: list[str]
 
 
 class SectionOut(BaseModel):
@@ -76,7 +99,9 @@ class ChunkSpan(BaseModel):
 
 
 class DocumentText(DocumentOut):
-    text: str
+    project_name: str | None
+    language: str
+    text: str = Field(description="The full text; citation offsets index into it (Unicode code points).")
     sections: list[SectionOut]
     chunk_spans: list[ChunkSpan]
 
@@ -88,19 +113,121 @@ class Health(BaseModel):
     chunks: int
 
 
-def error_response(error: QuestionError) -> HTTPException:
+class Session(BaseModel):
+    session_id: str
+
+
+class Problem(BaseModel):
+    detail: str
+
+
+ERROR_RESPONSES = {404: {"model": Problem}, 413: {"model": Problem}, 422: {"model": Problem}}
+
+
+# ---------------------------------------------------------------------------------------------------
+
+def request_language(request: Request) -> str:
+    """fi or en from the Accept-Language header (the page sends its UI language); en otherwise."""
+    header = request.headers.get("accept-language", "")
+    for part in header.split(","):
+        tag = part.split(";")[0].strip().lower()[:2]
+        if tag in ("fi", "en"):
+            return tag
+    return "en"
+
+
+def question_error(error: QuestionError, request: Request, settings: Settings, project: str | None) -> HTTPException:
+    """422 for an empty or too long question, 404 for an unknown project, in the reader's language."""
     status = 404 if error.key == "unknown_project" else 422
-    return HTTPException(status_code=status, detail=str(error))
+    message = texts.ERRORS[error.key][request_language(request)].format(
+        limit=settings.max_question_chars, project=project)
+    return HTTPException(status_code=status, detail=message)
+
+
+def sse(event: str, data) -> str:
+    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+class BodyLimit:
+    """Refuses request bodies over `limit` bytes with 413: by Content-Length, or while reading a
+    chunked body that has none."""
+
+    def __init__(self, app, limit: int = MAX_BODY_BYTES):
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        headers = dict(scope.get("headers") or [])
+        length = headers.get(b"content-length")
+        if length is not None:
+            if not length.isdigit() or int(length) > self.limit:
+                return await self.refuse(send)
+            return await self.app(scope, receive, send)
+        if b"chunked" not in headers.get(b"transfer-encoding", b"").lower():
+            return await self.app(scope, receive, send)
+        # A chunked body: read it here (at most limit + 1 bytes), then hand it on.
+        body, more = bytearray(), True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+            if len(body) > self.limit:
+                return await self.refuse(send)
+        replayed = False
+
+        async def replay():
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": bytes(body), "more_body": False}
+            return await receive()
+
+        return await self.app(scope, replay, send)
+
+    async def refuse(self, send):
+        payload = json.dumps({"detail": f"Request body too large (at most {self.limit} bytes)."}).encode()
+        await send({"type": "http.response.start", "status": 413,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode()),
+                                (b"connection", b"close")]})
+        await send({"type": "http.response.body", "body": payload})
+
+
+class SecurityHeaders:
+    """nosniff and no framing everywhere; a strict Content-Security-Policy on the page and the API."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        strict = not scope["path"].startswith(DOCS_PATHS)
+
+        async def with_headers(message):
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers += [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer"),
+                            (b"x-frame-options", b"DENY")]
+                if strict:
+                    headers.append((b"content-security-policy", CSP.encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        return await self.app(scope, receive, with_headers)
 
 
 class AppState:
     def __init__(self, assistant: Assistant):
         self.assistant = assistant
         self.sessions = ConversationStore()
-        self.lock = threading.Lock()
 
 
 def create_app(settings: Settings | None = None, assistant: Assistant | None = None) -> FastAPI:
+    """The app. Pass an already loaded `assistant` to share it; otherwise it loads once at startup."""
     settings = settings or get_settings()
 
     @asynccontextmanager
@@ -109,81 +236,111 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         yield
 
     app = FastAPI(title="Hankeapu", version="0.1.0", lifespan=lifespan,
-                  description="Cited answers from EU/ESF project documents, in Finnish and English.")
+                  description="Cited answers from Finnish EU/ESF project documents, in Finnish and English. "
+                              "Error messages follow the Accept-Language header (fi or en).")
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
-                           allow_headers=["*"])
+                           allow_headers=["content-type", "accept-language"])
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
 
-    @app.middleware("http")
-    async def refuse_oversize(request: Request, call_next):
-        length = request.headers.get("content-length")
-        if length and length.isdigit() and int(length) > MAX_BODY_BYTES:
-            return JSONResponse({"detail": f"Request body too large (at most {MAX_BODY_BYTES} bytes)."},
-                                status_code=413)
-        return await call_next(request)
+    @app.exception_handler(RequestValidationError)
+    async def readable_validation_error(request: Request, error: RequestValidationError):
+        # FastAPI's default is a list of objects; the page shows one readable line instead.
+        parts = []
+        for item in error.errors():
+            where = ".".join(str(p) for p in item.get("loc", ()) if p not in ("body", "query", "path"))
+            parts.append(f"{where}: {item.get('msg', 'invalid')}" if where else str(item.get("msg", "invalid")))
+        return JSONResponse({"detail": "; ".join(parts) or "Invalid request."}, status_code=422)
 
     def state(request: Request) -> AppState:
         return request.app.state.hanke
 
-    def ask_once(hanke: AppState, question: str, project: str | None, session_id: str | None):
-        if session_id:
-            conversation = hanke.sessions.get(session_id)
-            with conversation.lock:  # one turn at a time per conversation
-                return hanke.assistant.ask(question, project=project, conversation=conversation)
-        return hanke.assistant.ask(question, project=project)
+    def checked(request: Request, question: str, project: str | None) -> None:
+        try:
+            state(request).assistant.validate(question, project)
+        except QuestionError as error:
+            raise question_error(error, request, settings, project) from None
 
-    @app.post("/api/ask", response_model=AskResponse, summary="Answer a question with citations")
+    def conversation_of(request: Request, session_id: str | None):
+        return state(request).sessions.get(session_id) if session_id else None
+
+    @app.post("/api/ask", response_model=AskResponse, responses=ERROR_RESPONSES,
+              summary="Answer a question with numbered citations")
     def ask(body: AskRequest, request: Request):
+        project = body.project or None
+        checked(request, body.question, project)
+        conversation = conversation_of(request, body.session_id)
         try:
-            return ask_once(state(request), body.question, body.project, body.session_id).public()
+            if conversation is None:
+                return state(request).assistant.ask(body.question, project=project).public()
+            with conversation.lock:  # one turn at a time per conversation
+                return state(request).assistant.ask(body.question, project=project,
+                                                    conversation=conversation).public()
         except QuestionError as error:
-            raise error_response(error) from None
+            raise question_error(error, request, settings, project) from None
 
-    @app.get("/api/ask/stream", summary="The streamed answer (server-sent events)")
-    def ask_stream(request: Request, question: str = Query(...), project: str | None = Query(None),
-                   session_id: str | None = Query(None)):
-        hanke = state(request)
-        try:
-            hanke.assistant.validate(question, project or None)
-        except QuestionError as error:
-            raise error_response(error) from None
+    @app.get("/api/ask/stream", responses=ERROR_RESPONSES,
+             response_class=StreamingResponse, summary="The same answer as server-sent events",
+             description="Events: `meta` {language, found}, `citations` [...], `token` (a line of the "
+                         "answer, JSON string) several times, and `done` with exactly the JSON of "
+                         "POST /api/ask. Every `data:` is JSON.")
+    def ask_stream(request: Request, question: str = Query(..., description="The question."),
+                   project: str | None = Query(None, max_length=64),
+                   session_id: str | None = Query(None, max_length=MAX_ID_CHARS)):
+        project = project or None
+        checked(request, question, project)  # errors still get a proper status code
+        conversation = conversation_of(request, session_id)
+        assistant = state(request).assistant
 
-        def events():
-            answer = ask_once(hanke, question, project or None, session_id).public()
-            yield f"event: meta\ndata: {json.dumps({'language': answer['language'], 'found': answer['found']})}\n\n"
-            for line in answer["answer"].split("\n"):
-                yield f"event: token\ndata: {json.dumps(line + chr(10), ensure_ascii=False)}\n\n"
-            yield f"event: done\ndata: {json.dumps(answer, ensure_ascii=False)}\n\n"
+        def events() -> Iterator[str]:
+            # The answer is extractive and ready at once; it is computed under the conversation's lock
+            # and then sent piece by piece.
+            if conversation is None:
+                produced = list(assistant.stream(question, project))
+            else:
+                with conversation.lock:
+                    produced = list(assistant.stream(question, project, conversation))
+            for event, data in produced:
+                yield sse(event, data)
 
         return StreamingResponse(events(), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
-    @app.post("/api/session", summary="Start a new conversation")
-    def new_session(request: Request, old: str | None = Query(None)):
+    @app.post("/api/session", response_model=Session, summary="Start a new conversation",
+              description="Returns a new session id; `old` (a previous id) is forgotten by the server.")
+    def new_session(request: Request, old: str | None = Query(None, max_length=MAX_ID_CHARS)):
         if old:
             state(request).sessions.reset(old)
-        return {"session_id": uuid.uuid4().hex}
+        return Session(session_id=uuid.uuid4().hex)
 
     @app.get("/api/documents", response_model=list[DocumentOut], summary="The indexed documents")
     def documents(request: Request):
         return [DocumentOut(doc=d.doc, title=d.title, project=d.project, type=d.type, chunks=d.chunks)
-                for d in state(request).assistant.documents()]
+                for d in sorted(state(request).assistant.documents(), key=lambda d: (d.project or "~", d.doc))]
 
-    @app.get("/api/documents/{doc}", response_model=DocumentText, summary="A document's text and structure")
+    @app.get("/api/documents/{doc}", response_model=DocumentText, responses={404: {"model": Problem}},
+             summary="One document's text, sections and chunk offsets")
     def document(doc: str, request: Request):
         # Looked up in the index only; the name never becomes a filesystem path.
         record = state(request).assistant.index.records.get(doc)
         if record is None:
-            raise HTTPException(status_code=404, detail=f"Unknown document: {doc}")
+            raise HTTPException(status_code=404, detail=f"Unknown document: {doc[:200]}")
         d = record.document
-        return DocumentText(doc=d.doc, title=d.title, project=d.project, type=d.type, chunks=d.chunks,
-                            text=record.text, sections=[SectionOut(**s.model_dump()) for s in record.sections],
+        return DocumentText(doc=d.doc, title=d.title, project=d.project, project_name=d.project_name,
+                            type=d.type, language=d.language, chunks=d.chunks, text=record.text,
+                            sections=[SectionOut(heading=s.heading, start=s.start, end=s.end) for s in record.sections],
                             chunk_spans=[ChunkSpan(id=c.id, section=c.section, start=c.start, end=c.end)
                                          for c in record.chunks])
 
+    @app.get("/api/projects", response_model=list[ProjectOut], summary="The projects of the indexed documents")
+    def projects(request: Request):
+        return [ProjectOut(code=p.code, name=p.name, docs=p.docs)
+                for p in sorted(state(request).assistant.index.projects.values(), key=lambda p: p.code)]
+
     @app.get("/api/ui-texts", summary="The page's fixed texts in Finnish and English")
     def ui_texts():
-        return texts.UI
+        return {lang: {**texts.UI[lang], "types": texts.TYPE_LABEL[lang]} for lang in ("fi", "en")}
 
     @app.get("/healthz", response_model=Health, summary="Model and index status")
     def health(request: Request):
@@ -193,13 +350,14 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
 
     @app.get("/", include_in_schema=False)
     def index_page():
-        return FileResponse(STATIC / "index.html", media_type="text/html")
+        return FileResponse(STATIC / "index.html", media_type="text/html", headers={"Cache-Control": "no-cache"})
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
 
 
 def run_server(host: str | None = None, port: int | None = None) -> None:
+    """`hanke serve`: load the index and model once, then serve; a clear message and exit 1 without an index."""
     import uvicorn
 
     from core.embeddings import ModelMissingError
@@ -207,7 +365,7 @@ def run_server(host: str | None = None, port: int | None = None) -> None:
 
     settings = get_settings()
     if not index_exists(settings):
-        print(f"error: {texts.ERRORS['no_index']['en']}", file=sys.stderr)
+        print(f"error: {texts.ERRORS['no_index']['en']} (data dir: {settings.data_dir})", file=sys.stderr)
         raise SystemExit(1)
     try:
         assistant = Assistant(settings)
@@ -217,4 +375,8 @@ def run_server(host: str | None = None, port: int | None = None) -> None:
     host = host or settings.host
     port = port or settings.port
     print(f"Hankeapu web chat on http://{host}:{port}  (API docs: http://{host}:{port}/docs)", flush=True)
-    uvicorn.run(create_app(settings, assistant), host=host, port=port, log_level="warning")
+    try:
+        uvicorn.run(create_app(settings, assistant), host=host, port=port, log_level="warning")
+    except OSError as error:  # e.g. the port is taken
+        print(f"error: cannot serve on {host}:{port}: {error}", file=sys.stderr)
+        raise SystemExit(1) from None
