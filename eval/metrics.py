@@ -186,7 +186,7 @@ def summarise(judgements: Sequence[Judgement], k: int = 5, ndcg_depth: int = 10)
         f"ndcg@{ndcg_depth}": mean([ndcg_at_k(j.relevant, ndcg_depth, j.n_relevant) for j in retrieval]),
         "answer_accuracy": _rate([bool(j.answer_pass) for j in answerable]),
         "refusal_accuracy": _rate([j.refusal_ok for j in judgements]),
-        "refused_unanswerable": _rate([not j.found for j in unanswerable]),
+        "refused_unanswerable": _rate([j.refusal_ok for j in unanswerable]),
         "answered_answerable": _rate([j.found for j in answerable]),
         "citation_precision": (sum(j.citations_relevant for j in cited) / citations_total
                                if citations_total else None),

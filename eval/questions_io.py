@@ -77,6 +77,7 @@ def parse_question(data: object) -> Question:
 
 def load_questions(path: Path) -> list[Question]:
     """All questions of a JSONL file, or QuestionFileError naming the file and line."""
+    path = Path(path)
     if not path.exists():
         raise QuestionFileError(f"question file not found: {path}")
     if not path.is_file():

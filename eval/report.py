@@ -24,7 +24,7 @@ def metric_columns(k: int, ndcg_depth: int = 10) -> list[tuple[str, str]]:
     """(summary key, column label) of the metrics shown in tables, in order."""
     columns = [("hit@1", "hit@1"), (f"hit@{k}", f"hit@{k}"), ("mrr", "MRR"), (f"ndcg@{ndcg_depth}", f"nDCG@{ndcg_depth}"),
                ("answer_accuracy", "answer acc."), ("refusal_accuracy", "refusal acc."),
-               ("citation_precision", "citation prec."), ("latency_p50_ms", "p50 ms"), ("latency_p95_ms", "p95 ms")]
+               ("refused_unanswerable", "refused unans."), ("citation_precision", "citation prec."), ("latency_p50_ms", "p50 ms"), ("latency_p95_ms", "p95 ms")]
     return list(dict(columns).items()) if k == 1 else columns
 
 
@@ -32,7 +32,7 @@ def format_value(key: str, value) -> str:
     if value is None:
         return "–"
     if key.startswith("latency"):
-        return f"{value:.0f}"
+        return f"{value:.0f}" if value >= 10 else f"{value:.1f}"
     return f"{value:.2f}"
 
 
@@ -86,7 +86,8 @@ def _shorten(text: str, limit: int) -> str:
     return flat if len(flat) <= limit else flat[:limit - 1] + "…"
 
 
-def failure_section(name: str, questions, runs: dict, judgements, k: int, answer_chars: int) -> tuple[str, Counter]:
+def failure_section(questions, runs: dict, judgements, k: int, answer_chars: int) -> tuple[str, Counter]:
+    """The failed questions as Markdown, grouped by cause (largest group first), and the counts."""
     by_id = {q.id: q for q in questions}
     groups: dict[str, list[str]] = {}
     for judgement in judgements:
@@ -122,7 +123,8 @@ def charts(out: Path, summaries: dict[str, dict], k: int) -> dict[str, str]:
     names = list(summaries)
     width = 0.8 / max(len(names), 1)
     overall_keys = [("hit@1", "hit@1"), (f"hit@{k}", f"hit@{k}"), ("mrr", "MRR"), ("ndcg@10", "nDCG@10"),
-                    ("answer_accuracy", "answer"), ("refusal_accuracy", "refusal"), ("citation_precision", "citations")]
+                    ("answer_accuracy", "answer"), ("refusal_accuracy", "refusal"),
+                    ("refused_unanswerable", "refused unans."), ("citation_precision", "citations")]
 
     def bars(ax, groups: list[str], value_of) -> None:
         for i, name in enumerate(names):
@@ -134,10 +136,9 @@ def charts(out: Path, summaries: dict[str, dict], k: int) -> dict[str, str]:
         ax.grid(axis="y", alpha=0.3)
 
     written = {}
-    fig, ax = plt.subplots(figsize=(8, 2.8))
-    labels = dict(overall_keys)
-    bars(ax, list(labels.values()), lambda name, label: summaries[name]["overall"].get(
-        next(key for key, lbl in overall_keys if lbl == label)))
+    fig, ax = plt.subplots(figsize=(9, 2.8))
+    label_to_key = {label: key for key, label in overall_keys}
+    bars(ax, list(label_to_key), lambda name, label: summaries[name]["overall"].get(label_to_key[label]))
     ax.legend(fontsize=7, ncol=len(names), loc="upper center", bbox_to_anchor=(0.5, 1.18), frameon=False)
     fig.tight_layout()
     fig.savefig(out / CHARTS["overall"], dpi=80)
@@ -180,7 +181,10 @@ def write_report(out: Path, question_file: str, questions, results: Sequence, k:
         f"Retrieval is judged at k = {k} on the answerable questions with evidence strings; nDCG and MRR "
         f"over the top 10. Pipelines: {', '.join(f'`{r.name}`' for r in results)}. "
         "What each metric means: `eval/README.md`.",
-        "## Overall", headline_table(summaries, k), f"![overall]({written['overall']})",
+        "## Overall", headline_table(summaries, k),
+        "`refusal acc.` counts every question (refuse the unanswerable, answer the rest), so a pipeline "
+        "that never refuses still scores the share of answerable questions; `refused unans.` is the share "
+        "of unanswerable questions it refused.", f"![overall]({written['overall']})",
         "## By language", group_table(summaries, k, "by_language", "language"),
         f"![by language]({written['language']})",
         "## By category", group_table(summaries, k, "by_category", "category"),
@@ -192,7 +196,7 @@ def write_report(out: Path, question_file: str, questions, results: Sequence, k:
     for position, result in enumerate(results):
         runs = {qid: run for qid, run in result.runs.items() if run is not None}
         primary = position == 0
-        text, counts = failure_section(result.name, questions, runs, result.judgements, k,
+        text, counts = failure_section(questions, runs, result.judgements, k,
                                        ANSWER_CHARS if primary else BASELINE_ANSWER_CHARS)
         total = sum(counts.values())
         heading = f"### {result.name}: {total} of {len(questions)} questions failed"
@@ -216,16 +220,13 @@ def write_summary(out: Path, question_file: str, questions, results: Sequence, k
     return path
 
 
-def write_results(out: Path, results: Sequence, lines_of) -> list[Path]:
-    """results.jsonl in the documented shape. With several pipelines: one file per pipeline in a
-    subfolder named after it, and the combined DIR/results.jsonl with a "pipeline" key per line."""
-    def dump(path: Path, lines: list[dict]) -> Path:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text("".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines), encoding="utf-8")
-        return path
-
+def write_results(out: Path, results: Sequence, lines_of) -> Path:
+    """DIR/results.jsonl in the documented shape; with several pipelines every line also has a
+    "pipeline" key (one file rather than a copy per pipeline: the retrieved texts make it large)."""
     if len(results) == 1:
-        return [dump(out / "results.jsonl", lines_of(results[0]))]
-    written = [dump(out / r.name / "results.jsonl", lines_of(r)) for r in results]
-    combined = [{"pipeline": r.name, **line} for r in results for line in lines_of(r)]
-    return written + [dump(out / "results.jsonl", combined)]
+        lines = lines_of(results[0])
+    else:
+        lines = [{"pipeline": r.name, **line} for r in results for line in lines_of(r)]
+    path = out / "results.jsonl"
+    path.write_text("".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines), encoding="utf-8")
+    return path

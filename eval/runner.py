@@ -98,6 +98,7 @@ def run_cli(questions: Path, out: Path, k: int = 5, pipeline: str = "hanke", all
     """`hanke eval`: every problem ends in one clear message and exit code 1, never a traceback."""
     import typer
     from rich.console import Console
+    from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
     from rich.table import Table
 
@@ -114,7 +115,7 @@ def run_cli(questions: Path, out: Path, k: int = 5, pipeline: str = "hanke", all
     errors = Console(stderr=True, soft_wrap=True)
 
     def fail(message: str):
-        errors.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+        errors.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
         raise typer.Exit(1)
 
     names = list(PIPELINES) if all_pipelines else [pipeline]
@@ -148,9 +149,9 @@ def run_cli(questions: Path, out: Path, k: int = 5, pipeline: str = "hanke", all
             results.append(evaluate_pipeline(item, question_set, k,
                                              on_question=lambda _q, task=task: progress.advance(task)))
     try:
-        written = write_results(out, results, lambda r: result_lines(r, question_set))
-        written.append(write_summary(out, str(questions), question_set, results, k, retrieval_depth(k)))
-        written.append(write_report(out, str(questions), question_set, results, k))
+        write_results(out, results, lambda r: result_lines(r, question_set))
+        write_summary(out, str(questions), question_set, results, k, retrieval_depth(k))
+        write_report(out, str(questions), question_set, results, k)
     except OSError as error:
         fail(f"cannot write to {out}: {error.strerror or error}")
 

@@ -162,3 +162,12 @@ def test_question_file_errors_name_the_line(tmp_path):
             load_questions(path)
     with pytest.raises(QuestionFileError, match="not found"):
         load_questions(tmp_path / "missing.jsonl")
+
+
+def test_a_question_that_raised_fails_every_check():
+    errored = judge(question("e", category="unanswerable", must_contain=(), evidence=()), found=False, answer="",
+                    retrieved_texts=[], cited_texts=[], ms=0.0, error="RuntimeError: boom")
+    assert not errored.refusal_ok  # an exception is not a refusal
+    metrics = summarise([errored], k=5)
+    assert metrics["refusal_accuracy"] == 0.0 and metrics["refused_unanswerable"] == 0.0
+    assert metrics["errors"] == 1 and metrics["latency_p50_ms"] is None
