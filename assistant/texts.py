@@ -55,6 +55,35 @@ ERRORS = {
                  "en": "There is no index yet. Run `hanke ingest` first."},
 }
 
+# Why an upload, a deletion or a write request was refused (web API, in the reader's language).
+UPLOAD_ERRORS = {
+    "no_files": {"fi": "Pyynnössä ei ole tiedostoja (kenttä \"files\").",
+                 "en": "The request has no files (field \"files\")."},
+    "too_many_files": {"fi": "Liian monta tiedostoa (enintään {limit} kerralla).",
+                       "en": "Too many files (at most {limit} per request)."},
+    "too_large": {"fi": "{name} on liian suuri (enintään {limit_mb} Mt).",
+                  "en": "{name} is too large (at most {limit_mb} MB)."},
+    "bad_name": {"fi": "Kelvoton tiedostonimi \"{name}\": vain pelkkä nimi ilman polkua tai ohjausmerkkejä käy.",
+                 "en": "Invalid file name \"{name}\": only a plain name without a path or control characters."},
+    "bad_extension": {"fi": "{name}: tiedostotyyppiä ei tueta (sallitut: {allowed}).",
+                      "en": "{name}: file type not supported (allowed: {allowed})."},
+    "empty": {"fi": "{name} on tyhjä.", "en": "{name} is empty."},
+    "unreadable": {"fi": "{name} ei kelpaa: {reason}.", "en": "{name} cannot be used: {reason}."},
+    "duplicate_name": {"fi": "Sama tiedostonimi kahdesti: {name}.", "en": "The same file name twice: {name}."},
+    "length_required": {"fi": "Lähetyksestä puuttuu Content-Length.",
+                        "en": "The upload has no Content-Length."},
+    "not_multipart": {"fi": "Lähetä tiedostot multipart/form-data-muodossa kentässä \"files\".",
+                      "en": "Send the files as multipart/form-data in the field \"files\"."},
+    "busy": {"fi": "Aineiston lisäys on jo käynnissä; yritä hetken päästä uudelleen.",
+             "en": "An ingest is already running; try again in a moment."},
+    "unknown_document": {"fi": "Tuntematon asiakirja: {doc}.", "en": "Unknown document: {doc}."},
+    "unknown_job": {"fi": "Tuntematon lähetys: {job}.", "en": "Unknown upload: {job}."},
+    "no_token": {"fi": "Asiakirjojen lisääminen ja poistaminen on pois päältä: palvelimelle ei ole asetettu "
+                       "HANKE_API_TOKEN-avainta.",
+                 "en": "Adding and removing documents is off: the server has no HANKE_API_TOKEN set."},
+    "bad_token": {"fi": "Puuttuva tai väärä avain (Authorization: Bearer …).",
+                  "en": "Missing or wrong token (Authorization: Bearer …)."},
+}
 
 # The web page's labels (served by GET /api/ui-texts, with TYPE_LABEL as "types").
 UI = {
@@ -75,6 +104,12 @@ UI = {
                      "Mikä oli Työllisyyspalveluiden kehittämishankkeen tavoite?"],
         "whole_document": "koko asiakirja", "cited_passage": "Lainattu kohta",
         "closest": "Lähimmät kohdat", "network_error": "Palvelimeen ei saatu yhteyttä.",
+        "upload_heading": "Lisää asiakirjoja", "token_label": "Avain (HANKE_API_TOKEN)", "files_label": "Tiedostot",
+        "upload": "Lähetä", "choose_files": "Valitse ensin tiedostot.",
+        "upload_hint": "txt, md, pdf, docx tai html. Saman niminen asiakirja korvataan. Avain tarvitaan myös poistoon.",
+        "job_queued": "jonossa", "job_waiting": "odottaa toisen lisäyksen valmistumista", "job_running": "käsitellään",
+        "job_done": "valmis", "job_failed": "epäonnistui", "delete": "Poista",
+        "confirm_delete": "Poistetaanko {doc} hakemistosta?",
     },
     "en": {
         "title": "Hankeapu", "subtitle": "Ask about EU/ESF project documents",
@@ -93,5 +128,12 @@ UI = {
                      "When did the Kohti työtä ja koulutusta project end?"],
         "whole_document": "whole document", "cited_passage": "Cited passage",
         "closest": "Closest passages", "network_error": "Could not reach the server.",
+        "upload_heading": "Add documents", "token_label": "Token (HANKE_API_TOKEN)", "files_label": "Files",
+        "upload": "Upload", "choose_files": "Choose the files first.",
+        "upload_hint": "txt, md, pdf, docx or html. A document with the same name is replaced. "
+                       "Deleting needs the token too.",
+        "job_queued": "queued", "job_waiting": "waiting for another ingest to finish", "job_running": "processing",
+        "job_done": "done", "job_failed": "failed", "delete": "Delete",
+        "confirm_delete": "Remove {doc} from the index?",
     },
 }

@@ -36,7 +36,14 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     cors_origins: list[str] = Field(default_factory=list)
-    api_token: str | None = None
+    api_token: str | None = Field(
+        None, description="Bearer token for the web's write endpoints (upload, delete); none means writes are off.")
+    max_upload_mb: int = Field(50, description="Largest file accepted by POST /api/documents.")
+    max_upload_files: int = Field(10, description="Most files in one upload request.")
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return self.max_upload_mb * 1024 * 1024
 
     @property
     def default_model_dir(self) -> Path:

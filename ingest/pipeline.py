@@ -73,6 +73,15 @@ def writer_lock(data_dir: Path):
         handle.close()
 
 
+def ingest_running(data_dir: Path) -> bool:
+    """True while another writer holds the lock (probed without waiting)."""
+    try:
+        with writer_lock(data_dir):
+            return False
+    except IngestBusyError:
+        return True
+
+
 def discover(paths: Iterable[Path]) -> tuple[list[Path], list[tuple[str, str]]]:
     """Supported files under the given paths, and (name, reason) for given files we cannot take."""
     files: list[Path] = []
@@ -247,3 +256,16 @@ def ingest_paths(paths: list[Path], settings: Settings | None = None, embeddings
         report.total_chunks = ingestor.rebuild_keyword_index()
     report.seconds = time.perf_counter() - started
     return report
+
+
+def remove_documents(docs: list[str], settings: Settings | None = None) -> list[str]:
+    """Remove documents from the index (vectors, record, keyword index); returns those removed."""
+    settings = settings or get_settings()
+    with writer_lock(settings.data_dir):
+        ingestor = Ingestor(settings)
+        known = set(ingestor.documents.hashes())
+        removed = [doc for doc in docs if doc in known]
+        for doc in removed:
+            ingestor.remove(doc)
+        ingestor.rebuild_keyword_index()
+    return removed

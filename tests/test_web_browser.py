@@ -12,11 +12,8 @@ import pytest
 pytest_plugins = ["tests.web_fixtures"]
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 SCREENSHOT = Path(__file__).resolve().parents[1] / "docs" / "screenshot-chat.png"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync"]
 ANSWERS = "li.message.assistant:not(.pending)"
 FI_QUESTION = "Paljonko Uudet kasvot -hankkeelle myönnettiin EU- ja valtion rahoitusta?"
 EN_QUESTION = "How many doctor appointments did the Lieksa project have?"
@@ -28,19 +25,8 @@ def squash(text: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.skip("Debian chromium is not installed at /usr/bin/chromium (`make browser` installs it)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture(scope="module")
 def page(browser, server):
+    ARTIFACTS.mkdir(exist_ok=True)
     context = browser.new_context(locale="fi-FI", viewport={"width": 1280, "height": 800})
     page = context.new_page()
     page.problems = []

@@ -15,12 +15,16 @@ import sys
 import time
 import urllib.request
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
 from core.settings import Settings
 from tests.conftest import cli_env, free_port
 
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync"]
 XSS_TITLE = "Testihanke <script>window.__xss=1</script>"
 XSS_DOC = (f"Tiedote\n\nHankkeen nimi: {XSS_TITLE}\n\n"
            "Kuva <img src=x onerror=\"window.__xss=2\"> ja teksti jatkuu tavallisesti.\n\n"
@@ -56,6 +60,18 @@ def running_server(settings: Settings, timeout: float = 240, env: dict | None = 
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian Chromium through Playwright (one per test module)."""
+    if not CHROMIUM.exists():
+        pytest.skip("Debian chromium is not installed at /usr/bin/chromium (`make browser` installs it)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
 
 
 @pytest.fixture(scope="session")

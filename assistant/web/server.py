@@ -24,6 +24,9 @@ from pydantic import BaseModel, Field
 
 from assistant import texts
 from assistant.conversation import ConversationStore
+from assistant.web.auth import bind_refusal, request_language
+from assistant.web.jobs import IngestQueue
+from assistant.web.upload_routes import UPLOAD_PATH, build_router, upload_body_limit
 from assistant.service import Assistant, QuestionError
 from core.settings import Settings, get_settings
 
@@ -126,16 +129,6 @@ ERROR_RESPONSES = {404: {"model": Problem}, 413: {"model": Problem}, 422: {"mode
 
 # ---------------------------------------------------------------------------------------------------
 
-def request_language(request: Request) -> str:
-    """fi or en from the Accept-Language header (the page sends its UI language); en otherwise."""
-    header = request.headers.get("accept-language", "")
-    for part in header.split(","):
-        tag = part.split(";")[0].strip().lower()[:2]
-        if tag in ("fi", "en"):
-            return tag
-    return "en"
-
-
 def question_error(error: QuestionError, request: Request, settings: Settings, project: str | None) -> HTTPException:
     """422 for an empty or too long question, 404 for an unknown project, in the reader's language."""
     status = 404 if error.key == "unknown_project" else 422
@@ -150,20 +143,27 @@ def sse(event: str, data) -> str:
 
 class BodyLimit:
     """Refuses request bodies over `limit` bytes with 413: by Content-Length, or while reading a
-    chunked body that has none."""
+    chunked body that has none. Uploads (`upload_limit`, POST to `upload_path`) must declare their
+    length (411 otherwise), so that a large body is refused before it is read."""
 
-    def __init__(self, app, limit: int = MAX_BODY_BYTES):
+    def __init__(self, app, limit: int = MAX_BODY_BYTES, upload_path: str = "", upload_limit: int = 0):
         self.app = app
         self.limit = limit
+        self.upload_path = upload_path
+        self.upload_limit = upload_limit
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         headers = dict(scope.get("headers") or [])
         length = headers.get(b"content-length")
+        upload = scope.get("method") == "POST" and scope["path"] == self.upload_path
+        if upload and length is None:
+            return await self.refuse(send, 411, "Length required: send the upload with a Content-Length header.")
+        limit = self.upload_limit if upload else self.limit
         if length is not None:
-            if not length.isdigit() or int(length) > self.limit:
-                return await self.refuse(send)
+            if not length.isdigit() or int(length) > limit:
+                return await self.refuse(send, 413, f"Request body too large (at most {limit} bytes).")
             return await self.app(scope, receive, send)
         if b"chunked" not in headers.get(b"transfer-encoding", b"").lower():
             return await self.app(scope, receive, send)
@@ -176,7 +176,7 @@ class BodyLimit:
             body += message.get("body", b"")
             more = message.get("more_body", False)
             if len(body) > self.limit:
-                return await self.refuse(send)
+                return await self.refuse(send, 413, f"Request body too large (at most {self.limit} bytes).")
         replayed = False
 
         async def replay():
@@ -188,9 +188,10 @@ class BodyLimit:
 
         return await self.app(scope, replay, send)
 
-    async def refuse(self, send):
-        payload = json.dumps({"detail": f"Request body too large (at most {self.limit} bytes)."}).encode()
-        await send({"type": "http.response.start", "status": 413,
+    @staticmethod
+    async def refuse(send, status: int, detail: str):
+        payload = json.dumps({"detail": detail}).encode()
+        await send({"type": "http.response.start", "status": status,
                     "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode()),
                                 (b"connection", b"close")]})
         await send({"type": "http.response.body", "body": payload})
@@ -221,9 +222,26 @@ class SecurityHeaders:
 
 
 class AppState:
-    def __init__(self, assistant: Assistant):
+    """What the endpoints share. `assistant` is replaced as a whole after the index changed, so a
+    request that read it once works on one consistent index."""
+
+    def __init__(self, assistant: Assistant, settings: Settings):
+        self.settings = settings
         self.assistant = assistant
         self.sessions = ConversationStore()
+        self.jobs = IngestQueue(settings, assistant.searcher.embeddings, on_change=self.reload)
+
+    def reload(self) -> None:
+        self.assistant = Assistant(self.settings, embeddings=self.assistant.searcher.embeddings)
+
+    def resume_uploads(self) -> None:
+        """Ingest stored uploads that are missing from the index (the server stopped mid-ingest)."""
+        from ingest.uploads import pending
+
+        known = {doc: record.document.sha256 for doc, record in self.assistant.index.records.items()}
+        paths = pending(self.settings, known)
+        if paths:
+            self.jobs.submit(paths, total=0)
 
 
 def create_app(settings: Settings | None = None, assistant: Assistant | None = None) -> FastAPI:
@@ -232,17 +250,18 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        app.state.hanke = AppState(assistant or Assistant(settings))
+        app.state.hanke = AppState(assistant or Assistant(settings), settings)
+        app.state.hanke.resume_uploads()
         yield
 
     app = FastAPI(title="Hankeapu", version="0.1.0", lifespan=lifespan,
                   description="Cited answers from Finnish EU/ESF project documents, in Finnish and English. "
                               "Error messages follow the Accept-Language header (fi or en).")
     if settings.cors_origins:
-        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
-                           allow_headers=["content-type", "accept-language"])
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST", "DELETE"],
+                           allow_headers=["content-type", "accept-language", "authorization"])
     app.add_middleware(SecurityHeaders)
-    app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
+    app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES, upload_path=UPLOAD_PATH, upload_limit=upload_body_limit(settings))
 
     @app.exception_handler(RequestValidationError)
     async def readable_validation_error(request: Request, error: RequestValidationError):
@@ -333,6 +352,8 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
                             chunk_spans=[ChunkSpan(id=c.id, section=c.section, start=c.start, end=c.end)
                                          for c in record.chunks])
 
+    app.include_router(build_router(settings))
+
     @app.get("/api/projects", response_model=list[ProjectOut], summary="The projects of the indexed documents")
     def projects(request: Request):
         return [ProjectOut(code=p.code, name=p.name, docs=p.docs)
@@ -364,6 +385,12 @@ def run_server(host: str | None = None, port: int | None = None) -> None:
     from core.store import IndexMissingError, index_exists
 
     settings = get_settings()
+    host = host or settings.host
+    port = port or settings.port
+    refusal = bind_refusal(host, settings)
+    if refusal:
+        print(f"error: {refusal}", file=sys.stderr)
+        raise SystemExit(2)
     if not index_exists(settings):
         print(f"error: {texts.ERRORS['no_index']['en']} (data dir: {settings.data_dir})", file=sys.stderr)
         raise SystemExit(1)
@@ -372,8 +399,6 @@ def run_server(host: str | None = None, port: int | None = None) -> None:
     except (IndexMissingError, ModelMissingError) as error:
         print(f"error: {error}", file=sys.stderr)
         raise SystemExit(1) from None
-    host = host or settings.host
-    port = port or settings.port
     print(f"Hankeapu web chat on http://{host}:{port}  (API docs: http://{host}:{port}/docs)", flush=True)
     try:
         uvicorn.run(create_app(settings, assistant), host=host, port=port, log_level="warning")

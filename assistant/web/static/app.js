@@ -352,7 +352,103 @@ function renderDocuments() {
     button.addEventListener("click", () => openSource(d.doc, null, button));
     const meta = el("span", "meta", `${d.project || "–"} · ${typeLabel(d.type)} · ${d.chunks} ${t("chunks")}`);
     item.append(button, meta);
+    if (token()) item.append(deleteButton(d));
     list.append(item);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Upload and delete (need the server's HANKE_API_TOKEN; it is kept in this page only, never stored)
+
+const ACTIVE_JOB = new Set(["queued", "waiting", "running"]);
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function token() {
+  return $("upload-token").value.trim();
+}
+
+function authorized(options = {}) {
+  return { ...options, headers: { ...(options.headers || {}), Authorization: `Bearer ${token()}` } };
+}
+
+function showUploadError(message) {
+  const node = $("upload-error");
+  node.textContent = message;
+  node.hidden = !message;
+}
+
+async function refreshDocuments() {
+  const [documents, projects] = await Promise.all([
+    api("/api/documents").then((r) => r.json()),
+    api("/api/projects").then((r) => r.json()),
+  ]);
+  state.documents = documents;
+  state.projects = projects;
+  state.docCache.clear();
+  renderDocuments();
+  renderProjects();
+}
+
+function deleteButton(d) {
+  const button = el("button", "secondary danger", t("delete"));
+  button.type = "button";
+  button.setAttribute("aria-label", `${t("delete")}: ${d.title}`);
+  button.addEventListener("click", async () => {
+    if (!window.confirm(t("confirm_delete").replace("{doc}", d.doc))) return;
+    showUploadError("");
+    const response = await api(`/api/documents/${encodeURIComponent(d.doc)}`, authorized({ method: "DELETE" }));
+    if (!response.ok) { showUploadError(await problemText(response)); return; }
+    await refreshDocuments();
+  });
+  return button;
+}
+
+function renderJob(job) {
+  let item = document.getElementById(`job-${job.id}`);
+  if (!item) {
+    item = el("li", "upload-job");
+    item.id = `job-${job.id}`;
+    $("upload-jobs").prepend(item);
+  }
+  item.textContent = "";
+  item.dataset.status = job.status;
+  item.append(el("span", "job-docs", job.docs.join(", ")), el("span", "job-status", t(`job_${job.status}`)));
+  const bar = el("progress");
+  bar.max = Math.max(job.total, 1);
+  bar.value = job.status === "done" ? bar.max : job.done;
+  bar.setAttribute("aria-label", `${job.docs.join(", ")}: ${t(`job_${job.status}`)}`);
+  item.append(bar);
+  if (job.message) item.append(el("span", "job-message", job.message));
+}
+
+async function followJob(job) {
+  renderJob(job);
+  while (ACTIVE_JOB.has(job.status)) {
+    await sleep(1000);
+    const response = await api(`/api/uploads/${encodeURIComponent(job.id)}`);
+    if (!response.ok) { showUploadError(await problemText(response)); return; }
+    job = await response.json();
+    renderJob(job);
+  }
+  if (job.status === "done") await refreshDocuments();
+}
+
+async function uploadFiles() {
+  showUploadError("");
+  const files = $("upload-files").files;
+  if (!files.length) { showUploadError(t("choose_files")); return; }
+  const body = new FormData();
+  for (const file of files) body.append("files", file, file.name);
+  $("upload-send").disabled = true;
+  try {
+    const response = await api("/api/documents", authorized({ method: "POST", body }));
+    if (!response.ok) { showUploadError(await problemText(response)); return; }
+    $("upload-files").value = "";
+    await followJob(await response.json());
+  } catch (error) {
+    showUploadError(error instanceof TypeError ? t("network_error") : error.message);
+  } finally {
+    $("upload-send").disabled = false;
   }
 }
 
@@ -457,6 +553,8 @@ async function main() {
     $("question").focus();
   });
   $("close-source").addEventListener("click", closeSource);
+  $("upload-form").addEventListener("submit", (event) => { event.preventDefault(); uploadFiles(); });
+  $("upload-token").addEventListener("input", renderDocuments);
   document.addEventListener("keydown", (event) => {
     if (event.key === "Escape" && !$("source-panel").hidden) {
       event.preventDefault();
