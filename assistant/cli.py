@@ -95,6 +95,26 @@ def ingest(paths: list[Path] = typer.Argument(None, help="Files or folders (defa
 
 
 @app.command()
+def remove(docs: list[str] = typer.Argument(..., help="Document ids as `hanke docs` lists them.")):
+    """Remove documents from the index (and their stored upload, if they came through the web)."""
+    from core.settings import get_settings
+    from ingest.pipeline import IngestBusyError, remove_documents
+    from ingest.uploads import forget
+
+    settings = get_settings()
+    try:
+        removed = remove_documents(docs, settings)
+    except IngestBusyError as error:
+        fail(str(error))
+    for doc in removed:
+        forget(doc, settings)
+        console.print(f"removed {doc}", highlight=False)
+    unknown = [doc for doc in docs if doc not in removed]
+    if unknown:
+        fail(f"not in the index: {', '.join(unknown)}")
+
+
+@app.command()
 def ask(question: str = typer.Argument(..., help="The question, in Finnish or English."),
         project: Optional[str] = typer.Option(None, "--project", "-p", help="Only this project, e.g. S21712."),
         k: int = typer.Option(5, "--k", min=1, max=50, help="How many passages to retrieve."),

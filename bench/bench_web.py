@@ -90,9 +90,9 @@ def machine() -> dict:
             "python": platform.python_version()}
 
 
-def start_server(data_dir: Path, timeout: float = 300) -> tuple[subprocess.Popen, str, float]:
+def start_server(data_dir: Path, timeout: float = 300, env: dict | None = None) -> tuple[subprocess.Popen, str, float]:
     port = free_port()
-    env = {**os.environ, "HANKE_DATA_DIR": str(data_dir)}
+    env = {**os.environ, "HANKE_DATA_DIR": str(data_dir), **(env or {})}
     started = time.perf_counter()
     process = subprocess.Popen([sys.executable, "-m", "assistant.cli", "serve", "--port", str(port)], cwd=REPO,
                                env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

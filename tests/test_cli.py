@@ -16,7 +16,7 @@ def run(args, settings, stdin=None, timeout=300):
                           input=stdin, timeout=timeout)
 
 
-@pytest.mark.parametrize("command", ["ingest", "ask", "chat", "docs", "serve", "eval"])
+@pytest.mark.parametrize("command", ["ingest", "remove", "ask", "chat", "docs", "project", "serve", "eval"])
 def test_every_command_has_help(command, small_settings):
     result = run([command, "--help"], small_settings)
     assert result.returncode == 0 and "Usage" in result.stdout
@@ -72,3 +72,17 @@ def test_ingest_prints_a_summary(small_settings):
     result = run(["ingest", str(small_settings.corpus_dir)], small_settings)
     assert result.returncode == 0, result.stderr
     assert "added" in result.stdout and "failed" in result.stdout and "bad.txt: empty file" in result.stdout
+
+
+def test_remove_takes_a_document_out_of_the_index(small_settings):
+    small_settings.corpus_dir.mkdir(parents=True)
+    (small_settings.corpus_dir / "a.txt").write_text("Hankkeen nimi: Testi\n\nTavoitteena on kouluttaa 5 henkilöä.\n")
+    (small_settings.corpus_dir / "b.txt").write_text("Hankkeen nimi: Toinen\n\nHanke palkkasi 3 ohjaajaa.\n")
+    assert run(["ingest", str(small_settings.corpus_dir)], small_settings).returncode == 0
+    result = run(["remove", "a.txt"], small_settings)
+    assert result.returncode == 0 and "removed a.txt" in result.stdout, result.stderr
+    listed = [row["doc"] for row in json.loads(run(["docs", "--json"], small_settings).stdout)]
+    assert listed == ["b.txt"]
+    unknown = run(["remove", "a.txt"], small_settings)
+    assert unknown.returncode == 1 and "not in the index: a.txt" in unknown.stderr
+    assert "Traceback" not in unknown.stderr

@@ -231,6 +231,21 @@ def test_delete_removes_the_document_from_answers(upload_server, upload_settings
     assert again.status_code == 404
 
 
+def test_an_ingest_by_another_process_is_picked_up(upload_server, upload_settings, tmp_path):
+    folder = tmp_path / "lisays"
+    folder.mkdir()
+    (folder / "ulkoinen.txt").write_text(NEW_DOC.replace("Kuusamon kalastajat", "Inarin porot"), encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "assistant.cli", "ingest", "--keep-missing", str(folder)],
+                            env=cli_env(upload_settings), capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "ulkoinen.txt" in documents(upload_server)  # no restart needed
+    answer = httpx.post(f"{upload_server}/api/ask", json={"question": "Montako kalastajaa Inarin porot -hanke koulutti?"},
+                        timeout=120).json()
+    assert any(c["doc"] == "ulkoinen.txt" for c in answer["citations"]), answer
+    removed = httpx.delete(f"{upload_server}/api/documents/ulkoinen.txt", headers=AUTH, timeout=60)
+    assert removed.status_code == 200
+
+
 def test_unknown_upload_job_is_404(upload_server):
     assert httpx.get(f"{upload_server}/api/uploads/nope", timeout=30).status_code == 404
 

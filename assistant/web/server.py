@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 import uuid
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -29,6 +30,7 @@ from assistant.web.jobs import IngestQueue
 from assistant.web.upload_routes import UPLOAD_PATH, build_router, upload_body_limit
 from assistant.service import Assistant, QuestionError
 from core.settings import Settings, get_settings
+from core.store import keyword_dir
 
 STATIC = Path(__file__).parent / "static"
 MAX_BODY_BYTES = 1_000_000
@@ -222,26 +224,49 @@ class SecurityHeaders:
 
 
 class AppState:
-    """What the endpoints share. `assistant` is replaced as a whole after the index changed, so a
-    request that read it once works on one consistent index."""
+    """What the endpoints share. `assistant` is replaced as a whole when the index changed (an upload
+    here, or an ingest by another process: the keyword index is rewritten at the end of every ingest),
+    so a request that read it once works on one consistent index."""
 
     def __init__(self, assistant: Assistant, settings: Settings):
         self.settings = settings
-        self.assistant = assistant
+        self._assistant = assistant
+        self._loaded_version = index_version(settings)
+        self._reload_lock = threading.Lock()
         self.sessions = ConversationStore()
         self.jobs = IngestQueue(settings, assistant.searcher.embeddings, on_change=self.reload)
 
+    @property
+    def assistant(self) -> Assistant:
+        version = index_version(self.settings)
+        if version is not None and version != self._loaded_version:  # None: mid-rewrite, keep the old one
+            self.reload()
+        return self._assistant
+
     def reload(self) -> None:
-        self.assistant = Assistant(self.settings, embeddings=self.assistant.searcher.embeddings)
+        with self._reload_lock:
+            version = index_version(self.settings)
+            if version == self._loaded_version and version is not None:
+                return
+            self._assistant = Assistant(self.settings, embeddings=self._assistant.searcher.embeddings)
+            self._loaded_version = version
 
     def resume_uploads(self) -> None:
         """Ingest stored uploads that are missing from the index (the server stopped mid-ingest)."""
         from ingest.uploads import pending
 
-        known = {doc: record.document.sha256 for doc, record in self.assistant.index.records.items()}
+        known = {doc: record.document.sha256 for doc, record in self._assistant.index.records.items()}
         paths = pending(self.settings, known)
         if paths:
             self.jobs.submit(paths, total=0)
+
+
+def index_version(settings: Settings) -> int | None:
+    """Changes whenever an ingest finished (it rewrites the keyword index last)."""
+    try:
+        return (keyword_dir(settings) / "ids.json").stat().st_mtime_ns
+    except OSError:
+        return None
 
 
 def create_app(settings: Settings | None = None, assistant: Assistant | None = None) -> FastAPI:
