@@ -136,6 +136,9 @@ def main() -> None:
                        "date": time.strftime("%Y-%m-%d %H:%M %Z")})
     finally:
         if process is not None:
+            if process.poll() is not None:
+                print(f"the server exited with {process.returncode} during the test:\n{process.stdout.read()}",
+                      file=sys.stderr)
             process.terminate()
             process.wait(timeout=30)
     print(json.dumps(result, indent=2, ensure_ascii=False))

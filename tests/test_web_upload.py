@@ -246,6 +246,23 @@ def test_an_ingest_by_another_process_is_picked_up(upload_server, upload_setting
     assert removed.status_code == 200
 
 
+def test_a_restarted_server_finishes_stored_uploads(corpus_settings, tmp_path):
+    """A file stored in uploads/ but not indexed (the server stopped mid-ingest) is ingested at start."""
+    from tests.web_fixtures import running_server
+
+    data = tmp_path / "data"
+    shutil.copytree(corpus_settings.data_dir, data)
+    (data / "uploads").mkdir()
+    (data / "uploads" / "kesken.txt").write_text(NEW_DOC, encoding="utf-8")
+    settings = Settings(data_dir=data, corpus_dir=corpus_settings.corpus_dir)
+    with running_server(settings, env={"HANKE_API_TOKEN": TOKEN}) as (url, _process):
+        jobs = httpx.get(f"{url}/api/uploads", timeout=30).json()
+        assert [job["docs"] for job in jobs] == [["kesken.txt"]]
+        job, _ = wait_for(url, jobs[0])
+        assert job["status"] == "done", job
+        assert "kesken.txt" in documents(url)
+
+
 def test_unknown_upload_job_is_404(upload_server):
     assert httpx.get(f"{upload_server}/api/uploads/nope", timeout=30).status_code == 404
 
