@@ -16,10 +16,11 @@ from assistant.index import IndexView
 from assistant.query import QueryAnalysis
 from assistant.retrieval import Hit
 from core.sentences import split_sentences
-from core.text_analysis import is_noun, lemmas, words
+from core.text_analysis import is_noun, lemmas, related_lemmas, words
 
 BOILERPLATE_RE = re.compile(r"^(Ei liity suoraan hankkeen tavoitteisiin\.?|Ei relevantti.*|Ei vaikutusta\.?)$")
 SHORT_SENTENCE = 60
+HEADING_LEVELS = 2
 BREAKDOWN_WEIGHT = 0.2
 IDENTITY_WEIGHT = 0.3
 # Words that say a figure is wanted (cost, budget, number) matter less than what it is a figure of.
@@ -48,7 +49,7 @@ def _sentence_lemmas(text: str) -> set[str]:
     for word in words(text):
         for piece in re.split(r"[-–]", word) if not word[:1].isdigit() else [word]:
             if piece:
-                found.update(lemmas(piece))
+                found.update(related_lemmas(piece))  # "Hakijan" also answers "kuka haki"
     return found
 
 
@@ -73,9 +74,11 @@ def score_candidates(cands: list[Candidate], analysis: QueryAnalysis, index: Ind
     top_hit = max((c.hit.score for c in cands), default=1.0) or 1.0
     for cand in cands:
         sentence_lemmas = _sentence_lemmas(cand.text)
-        if len(cand.text) < SHORT_SENTENCE:
-            # "Suunniteltu: 465" means something only under its heading (7.2 Osallistuvien henkilöiden…)
-            sentence_lemmas |= _sentence_lemmas(cand.hit.chunk.section.split("›")[-1])
+        if len(cand.text) < SHORT_SENTENCE or "\t" in cand.text:
+            # "Suunniteltu: 465" or a form row means something only under its heading
+            # (7.2 Osallistuvien henkilöiden…); a name line under "9.1 Missä aineisto säilytetään? ›
+            # Lieksan kaupunki" needs the level above as well.
+            sentence_lemmas |= _sentence_lemmas(" ".join(cand.hit.chunk.section.split("›")[-HEADING_LEVELS:]))
         cand.matched = key & sentence_lemmas
         cand.lexical = sum(weight[t] for t in cand.matched) / total_idf
         cand.figures = find_figures(cand.text, include_years=analysis.wants_date)

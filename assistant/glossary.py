@@ -8,6 +8,8 @@ ask about; words it does not know simply do not contribute.
 
 from __future__ import annotations
 
+from core.text_analysis import ENGLISH_WORDS
+
 GLOSSARY: dict[str, tuple[str, ...]] = {
     "doctor": ("lääkäri", "lääkäriaika", "lääkäripalvelu"), "doctors": ("lääkäri",),
     "medical": ("lääkäri", "lääkäripalvelu"), "physician": ("lääkäri",),
@@ -41,13 +43,13 @@ GLOSSARY: dict[str, tuple[str, ...]] = {
     "contact": ("yhteyshenkilö",), "secretary": ("projektisihteeri", "sihteeri"),
     "manager": ("projektipäällikkö", "päällikkö"), "coordinator": ("koordinaattori",),
     "signed": ("allekirjoittaa", "allekirjoitus"), "archived": ("arkistoida", "säilyttää"),
-    "country": ("maa",), "norway": ("norja",), "sweden": ("ruotsi",), "abroad": ("ulkomaa",),
+    "country": ("maa",), "norway": ("norja",), "sweden": ("ruotsi",), "abroad": ("ulkomaa", "ulkopuoli"),
     "recruitment": ("rekrytointi",), "campaign": ("kampanja",), "campaigns": ("kampanja", "rekrytointikampanja"),
     "mobility": ("liikkuvuus",), "training": ("koulutus", "valmennus"), "education": ("koulutus",),
     "pension": ("eläke", "eläkepäätös"), "pensions": ("eläke",), "disability": ("työkyvyttömyyseläke",),
     "unemployed": ("työtön",), "unemployment": ("työttömyys",), "employment": ("työllisyys", "työllistyä", "työelämä"),
     "employed": ("työllistyä", "työelämä"), "young": ("nuori",), "youth": ("nuori",), "immigrants": ("maahanmuuttaja",),
-    "immigration": ("maahanmuutto",), "ukrainians": ("ukrainalainen",), "guide": ("opas",),
+    "immigration": ("maahanmuutto",), "migration": ("maahanmuutto",), "ukrainians": ("ukrainalainen",), "guide": ("opas",),
     "event": ("tapahtuma",), "returnee": ("paluumuuttaja",), "returnees": ("paluumuuttaja",),
     "video": ("video",), "videos": ("video",), "website": ("portaali", "sivu"), "portal": ("portaali",),
     "amendment": ("hankemuutos", "muutos"), "amendments": ("hankemuutos", "muutos"),
@@ -76,9 +78,57 @@ GLOSSARY: dict[str, tuple[str, ...]] = {
     "lasted": ("toteutusaika", "kesto"), "longest": ("toteutusaika",), "shortest": ("toteutusaika",),
     "schedule": ("toteutusaika", "aikataulu"), "schedules": ("toteutusaika", "aikataulu"),
     "estimate": ("kustannusarvio", "arvio"), "cover": ("kattaa", "osuus"),
+    # Staff, measures and circumstances that final reports describe.
+    "staff": ("henkilöstö", "hankehenkilöstö", "työntekijä"), "personnel": ("henkilöstö",),
+    "turnover": ("vaihtuvuus",), "recruit": ("rekrytoida", "rekrytointi"), "recruiting": ("rekrytointi",),
+    "induction": ("perehdyttää", "perehdyttäminen"), "capacity": ("työkyky", "toimintakyky", "kyky"),
+    "ability": ("työkyky", "toimintakyky", "kyky"), "health": ("terveys",), "rehabilitation": ("kuntoutus",),
+    "examination": ("jatkotutkimus", "tutkimus"), "examinations": ("jatkotutkimus", "tutkimus"),
+    "assessment": ("arviointi", "selvittely"), "measure": ("toimenpide",), "measures": ("toimenpide",),
+    "subsidised": ("palkkatuki", "palkkatukityö"), "subsidized": ("palkkatuki", "palkkatukityö"),
+    "apprenticeship": ("oppisopimus",), "apprenticeships": ("oppisopimus",), "labour": ("työvoima",),
+    "labor": ("työvoima",), "workforce": ("työvoima",), "skilled": ("osaava",),
+    "brochure": ("esite",), "brochures": ("esite",), "leaflet": ("esite",), "material": ("aineisto", "materiaali"),
+    "war": ("sota",), "ukraine": ("ukraina",), "corona": ("korona",), "covid": ("korona",),
+    "pandemic": ("korona",), "affect": ("vaikuttaa", "vaikutus"), "effect": ("vaikutus", "vaikuttaa"),
+    "impact": ("vaikutus", "vaikuttavuus"), "decide": ("päättää", "päätös"), "extend": ("jatkoaika", "jatkaa"),
+    "cooperation": ("yhteistyö",), "collaboration": ("yhteistyö",),
+    "network": ("verkosto",), "partner": ("kumppani",), "village": ("kylä",), "pilot": ("pilotti", "pilotointi"),
+    "story": ("tarina",), "stories": ("tarina",), "form": ("lomake",), "storage": ("säilyttää", "arkistoida"),
+    "stored": ("säilyttää", "arkistoida"), "main": ("pää", "päätavoite"),
 }
 
 
+ENGLISH_SUFFIXES = ("ing", "ied", "ies", "ed", "es", "s", "e", "y")
+MIN_STEM = 4
+
+
+def english_stem(word: str) -> str:
+    """A crude English stem, enough to meet the glossary's other forms: receive / received /
+    receives → "receiv", extend / extended → "extend", trainings / training → "train"."""
+    for _ in range(2):  # "trainings" → "training" → "train"
+        suffix = next((s for s in ENGLISH_SUFFIXES if word.endswith(s) and len(word) - len(s) >= MIN_STEM), "")
+        if not suffix:
+            break
+        word = word[:-len(suffix)]
+    return word
+
+
+def _by_stem() -> dict[str, tuple[str, ...]]:
+    merged: dict[str, list[str]] = {}
+    for key, terms in GLOSSARY.items():
+        bucket = merged.setdefault(english_stem(key), [])
+        bucket.extend(t for t in terms if t not in bucket)
+    return {stem: tuple(terms) for stem, terms in merged.items()}
+
+
+GLOSSARY_BY_STEM = _by_stem()
+
+
 def finnish_terms(word: str) -> tuple[str, ...]:
-    word = word.lower()
-    return GLOSSARY.get(word) or GLOSSARY.get(word.removesuffix("'s").removesuffix("’s"), ())
+    """Finnish lemmas for an English word; another inflection of a glossary word counts too,
+    so that the glossary need not list "receive", "received" and "receives" separately."""
+    word = word.lower().removesuffix("'s").removesuffix("’s")
+    if word in GLOSSARY or word in ENGLISH_WORDS:  # function words: "them" is not a form of "theme"
+        return GLOSSARY.get(word, ())
+    return GLOSSARY_BY_STEM.get(english_stem(word), ())

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from core.settings import Settings, get_settings
 from core.store import DocumentStore, IndexMissingError, KeywordIndex, VectorStore, index_exists, keyword_dir
-from core.text_analysis import lemmas, words
+from core.text_analysis import derivation_bases, lemmas, words
 from core.types import Chunk, Document, DocumentRecord
 
 
@@ -65,7 +65,10 @@ class IndexView:
         total = 0
         for record in records:
             for chunk_tokens in record.tokens:
-                freq.update(set(chunk_tokens))
+                unique = set(chunk_tokens)
+                # Verbs the chunk's nouns derive from (hakija → hakea) count as its terms too, so
+                # that a question's verb is known to the corpus and weighted like the noun form.
+                freq.update(unique | {base for token in unique for base in derivation_bases(token)})
                 total += 1
         return freq, total
 

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from assistant.glossary import finnish_terms
-from core.text_analysis import ENGLISH_WORDS, is_finnish_word, finnishness, lemmas, words
+from core.text_analysis import ENGLISH_WORDS, derivation_bases, is_finnish_word, finnishness, lemmas, words
 
 FINNISH_STOP_LEMMAS = {
     "mikä", "mitä", "kuka", "ketkä", "missä", "milloin", "miten", "miksi", "montako", "moni", "paljonko",
@@ -69,6 +69,8 @@ def analyse(question: str) -> QueryAnalysis:
             continue  # an English word we cannot translate would only match the English summary
         elif not word_lemmas & FINNISH_STOP_LEMMAS:
             key.update(word_lemmas)
+            # "säilytyksen" also matches a heading that says "säilytetään"
+            key.update(base for piece in pieces for base in derivation_bases(piece))
     wants_figure = bool(FIGURE_CUES_FI.search(question) or FIGURE_CUES_EN.search(question))
     return QueryAnalysis(question, language, fin, all_lemmas, keyword_query, key - FINNISH_STOP_LEMMAS, proper,
                          wants_figure, bool(DATE_CUES.search(question)), bool(PERSON_CUES.search(question)))

@@ -16,10 +16,29 @@ def _ends_with_abbreviation(text: str) -> bool:
     return bool(match) and match.group(1).lower() in ABBREVIATIONS
 
 
+# A line that stops mid-sentence (no closing punctuation) and a next line that goes on in lower case:
+# a hard-wrapped sentence ("…joten keväällä 2022 tehtiin toinen\nhankemuutos.").
+WRAPPED_BREAK_RE = re.compile(r"(?<=[^\W\d_]|,)\n(?=[a-zåäö])")
+
+
+def unwrap_lines(text: str) -> str:
+    """The text with hard line wraps inside a sentence turned into spaces (same length, so that
+    offsets still point into the original). Table rows (tabs) are never joined."""
+    def join(match: re.Match) -> str:
+        line_start = text.rfind("\n", 0, match.start()) + 1
+        line_end = text.find("\n", match.end())
+        line_end = len(text) if line_end < 0 else line_end
+        return "\n" if "\t" in text[line_start:line_end] else " "
+
+    return WRAPPED_BREAK_RE.sub(join, text)
+
+
 def split_sentences(text: str, base: int = 0) -> list[tuple[int, int]]:
-    """Spans (absolute, offset by `base`) of the sentences of `text`; lines always end a sentence."""
+    """Spans (absolute, offset by `base`) of the sentences of `text`; a line break ends a sentence
+    unless the sentence was only wrapped onto the next line."""
     spans: list[tuple[int, int]] = []
     offset = 0
+    text = unwrap_lines(text)
     for line in text.split("\n"):
         start = 0
         # A table row is one unit; so is a numbered item's "2." with its text.

@@ -113,6 +113,34 @@ def lemmas(word: str) -> tuple[str, ...]:
     return tuple(found) or (lowered,)
 
 
+@lru_cache(maxsize=200_000)
+def derivation_bases(word: str) -> tuple[str, ...]:
+    """The verbs a word is derived from, by Voikko's WORDBASES: hakija ← hakea,
+    saapumispäivämäärä ← saapua, säilytys ← säilyttää, kokeiltu ← kokeilla.
+
+    Why: a question asks with the verb ("Kuka haki…", "Milloin raportti saapui?") where the form
+    has the noun ("Hakijan virallinen nimi", "Saapumispäivämäärä"), and the other way round;
+    plain lemmas never meet. Only verbs count: compound parts are already in `lemmas`.
+    """
+    voikko = _voikko()
+    if voikko is None or word[:1].isdigit():
+        return ()
+    found: list[str] = []
+    for analysis in voikko.analyze(word)[:2]:
+        baseform = analysis.get("BASEFORM", "").lower()
+        for base in re.findall(r"\(([^)+][^)]*)\)", analysis.get("WORDBASES", "")):
+            base = base.lower()
+            if base != baseform and base not in found and "teonsana" in word_classes(base):
+                found.append(base)
+    return tuple(found)
+
+
+def related_lemmas(word: str) -> tuple[str, ...]:
+    """`lemmas` plus the verbs the word derives from (for matching questions to sentences)."""
+    found = lemmas(word)
+    return found + tuple(b for b in derivation_bases(word) if b not in found)
+
+
 def is_place_name(word: str) -> bool:
     voikko = _voikko()
     if voikko is None:
