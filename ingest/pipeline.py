@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import json
 import os
 import time
 from contextlib import contextmanager
@@ -143,9 +144,9 @@ class Ingestor:
             self._embeddings = shared_embeddings()
         return self._embeddings
 
-    def remove_orphans(self) -> int:
+    def remove_orphans(self, records: list[DocumentRecord]) -> int:
         """Delete vectors that no complete record owns (left by a crash mid-document)."""
-        owned = {c.id for r in self.documents.all() for c in r.chunks}
+        owned = {c.id for r in records for c in r.chunks}
         stale = [cid for ids in self.vectors.ids_by_doc().values() for cid in ids if cid not in owned]
         self.vectors.delete_ids(stale)
         return len(stale)
@@ -165,10 +166,9 @@ class Ingestor:
                          [chunk_metadata(record, i) for i in range(len(record.chunks))])
         self.documents.save(record)  # last: the record marks the document complete
 
-    def refresh_facts(self, doc: str) -> None:
-        record = self.documents.load(doc)
-        if record is not None and record.facts_version != FACTS_VERSION:
-            record.facts = extract_facts(doc, record.text, record.sections)
+    def refresh_facts(self, record: DocumentRecord) -> None:
+        if record.facts_version != FACTS_VERSION:
+            record.facts = extract_facts(record.document.doc, record.text, record.sections)
             record.facts_version = FACTS_VERSION
             self.documents.save(record)
 
@@ -202,6 +202,15 @@ class Ingestor:
         KeywordIndex.build(ids, token_lists).save(keyword_dir(self.settings))
         return len(ids)
 
+    def keyword_index_matches(self, records: list[DocumentRecord]) -> bool:
+        """True when the saved keyword index has exactly these records' chunks (an interrupted
+        ingest can leave it behind the manifest; then it is rebuilt)."""
+        try:
+            saved = json.loads((keyword_dir(self.settings) / "ids.json").read_text())
+        except (OSError, ValueError):
+            return False
+        return saved == [c.id for r in records for c in r.chunks]
+
 
 def ingest_paths(paths: list[Path], settings: Settings | None = None, embeddings=None,
                  progress: ProgressCallback | None = None, prune: bool = True) -> IngestReport:
@@ -215,9 +224,10 @@ def ingest_paths(paths: list[Path], settings: Settings | None = None, embeddings
     report = IngestReport()
     with writer_lock(settings.data_dir):
         ingestor = Ingestor(settings, embeddings, progress)
-        ingestor.remove_orphans()
-        files, report.failed = discover(paths)
         records = ingestor.documents.all()
+        ingestor.remove_orphans(records)
+        files, report.failed = discover(paths)
+        by_doc = {r.document.doc: r for r in records}
         existing = {r.document.doc: r.document for r in records}
         current = {r.document.doc for r in records if r.pipeline_version == PIPELINE_VERSION}
         seen: set[str] = set()
@@ -232,7 +242,7 @@ def ingest_paths(paths: list[Path], settings: Settings | None = None, embeddings
                 digest = hashlib.sha256(data).hexdigest()
                 old = existing.get(doc)
                 if old is not None and old.sha256 == digest and doc in current:
-                    ingestor.refresh_facts(doc)
+                    ingestor.refresh_facts(by_doc[doc])
                     report.unchanged.append(doc)
                     continue
                 record = build_record(doc, data, str(path.resolve()), settings)
@@ -252,8 +262,11 @@ def ingest_paths(paths: list[Path], settings: Settings | None = None, embeddings
                 if doc not in seen and source and any(source.is_relative_to(f) for f in folders):
                     ingestor.remove(doc)
                     report.removed.append(doc)
-        ingestor.link_unlinked()
-        report.total_chunks = ingestor.rebuild_keyword_index()
+        if report.added or report.updated or report.removed or not ingestor.keyword_index_matches(records):
+            ingestor.link_unlinked()
+            report.total_chunks = ingestor.rebuild_keyword_index()
+        else:  # nothing changed: skip re-reading every record and rebuilding BM25 (minutes at 100k chunks)
+            report.total_chunks = sum(len(r.chunks) for r in records)
     report.seconds = time.perf_counter() - started
     return report
 

@@ -109,3 +109,25 @@ def test_explicit_unsupported_file_is_reported(small_settings, embeddings, tmp_p
     image.write_bytes(b"\x89PNG")
     report = ingest_paths([image], small_settings, embeddings)
     assert report.failed and "unsupported" in report.failed[0][1]
+
+
+def test_a_stale_keyword_index_is_rebuilt_even_when_no_file_changed(small_settings, embeddings):
+    """An ingest stopped between the records and the keyword index leaves BM25 behind the manifest;
+    the next run must notice although every file is unchanged."""
+    from assistant.index import IndexView
+    from core.store import KeywordIndex, keyword_dir
+    from core.text_analysis import tokens
+
+    write(small_settings.corpus_dir, "a.txt", DOC_A)
+    write(small_settings.corpus_dir, "b.txt", DOC_B)
+    ingest_paths([small_settings.corpus_dir], small_settings, embeddings)
+    records = DocumentStore(small_settings.data_dir).all()
+    first_doc_only = records[0]
+    KeywordIndex.build([c.id for c in first_doc_only.chunks], first_doc_only.tokens).save(keyword_dir(small_settings))
+
+    report = ingest_paths([small_settings.corpus_dir], small_settings, embeddings)
+    assert sorted(report.unchanged) == ["a.txt", "b.txt"] and report.chunks_embedded == 0
+    view = IndexView.load(small_settings)
+    assert view.keyword.ids == [c.id for r in records for c in r.chunks]
+    scores = view.keyword.scores(tokens("yritystä"))
+    assert view.keyword.ids[int(scores.argmax())].startswith("b.txt")
