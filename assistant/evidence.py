@@ -27,6 +27,10 @@ IDENTITY_WEIGHT = 0.3
 MEASURE_TERMS = {"kustannus", "budjetti", "määrä", "lukumäärä", "summa", "euro", "yhteensä", "osuus",
                  "prosentti", "maksaa", "paljon", "moni"}
 MEASURE_WEIGHT = 0.5
+# "projekti" of "projektipäällikkö": a sentence about a project is not one about its manager.
+MODIFIER_WEIGHT = 0.5
+# "Montako osallistujaa…" is not answered by "Toteutunut: 3" under "Osallistuvien yritysten lukumäärä".
+UNIT_MISMATCH_PENALTY = 0.3
 NAME_RE = re.compile(r"\b[A-ZÅÄÖ][a-zåäö]+(?:-[A-ZÅÄÖ][a-zåäö]+)? [A-ZÅÄÖ][a-zåäö]+(?:-[A-ZÅÄÖ][a-zåäö]+)?\b")
 
 
@@ -69,9 +73,10 @@ def score_candidates(cands: list[Candidate], analysis: QueryAnalysis, index: Ind
     # say little about whether it answers.
     identity = {t for p in index.projects.values() for t in p.name_lemmas | p.places}
     weight = {t: index.idf(t) * (IDENTITY_WEIGHT if t in identity else MEASURE_WEIGHT if t in MEASURE_TERMS
-                                 else 1.0) for t in key}
+                                 else MODIFIER_WEIGHT if t in analysis.modifiers else 1.0) for t in key}
     total_idf = sum(weight.values()) or 1.0
     top_hit = max((c.hit.score for c in cands), default=1.0) or 1.0
+    asked_units = question_units(analysis)
     for cand in cands:
         sentence_lemmas = _sentence_lemmas(cand.text)
         if len(cand.text) < SHORT_SENTENCE or "\t" in cand.text:
@@ -86,6 +91,8 @@ def score_candidates(cands: list[Candidate], analysis: QueryAnalysis, index: Ind
         score = 0.55 * cand.lexical + 0.35 * (cand.hit.score / top_hit) - 0.01 * cand.position
         if analysis.wants_figure and cand.figures:
             score += 0.25
+            if counts_something_else(cand, asked_units):
+                score -= UNIT_MISMATCH_PENALTY
         if analysis.wants_date and re.search(r"\d{1,2}\.\d{1,2}\.\d{4}", cand.text):
             score += 0.2
         if analysis.wants_person and NAME_RE.search(cand.text):
@@ -177,3 +184,17 @@ def figure_unit(cand: Candidate) -> str:
                 if lemma in UNIT_WORDS:
                     return UNIT_WORDS[lemma]
     return ""
+
+
+def question_units(analysis: QueryAnalysis) -> set[str]:
+    """What the question's figure counts (persons, companies, EUR, days), from its words (English
+    ones through their glossary translations, which are in the key terms)."""
+    return {UNIT_WORDS[t] for t in analysis.key_terms | analysis.lemmas if t in UNIT_WORDS}
+
+
+def counts_something_else(cand: Candidate, asked_units: set[str]) -> bool:
+    """The sentence's number counts a different kind of thing than the question asks about."""
+    if not asked_units or cand.primary is None:
+        return False
+    unit = figure_unit(cand)
+    return unit in set(UNIT_WORDS.values()) and unit not in asked_units

@@ -20,6 +20,12 @@ FIGURE_CUES_FI = re.compile(r"\b(paljonko|montako|kuinka (paljon|moni|monta|pitk
                             r"rahoitus|kustann|osuus|prosent|lukumäärä|euroa)", re.I)
 DATE_CUES = re.compile(r"\b(when|milloin|date|päivämäärä|alkoi|päättyi|start|end)\b", re.I)
 PERSON_CUES = re.compile(r"\b(who|kuka|ketkä|kenen|contact|yhteyshenkilö)\b", re.I)
+# A count ("how many") is answered only by a number; "how much" may be answered by a sentence.
+COUNT_CUES = re.compile(r"\b(how many|number of|montako|monta|kuinka moni|kuinka monta|moniko|lukumäärä)", re.I)
+# Asking what was realised ("lopulta toteutui") is not asking what was planned, unless both are asked.
+REALISED_CUES = re.compile(r"\b(toteutu\w*|lopulta|lopuksi|actual(ly)?|reali[sz]ed|in the end|eventually|achieved)\b",
+                           re.I)
+PLANNED_CUES = re.compile(r"\b(suunnit\w*|plan\w*|tavoit\w*|target\w*|goal\w*|aim\w*)", re.I)
 
 
 @dataclass
@@ -34,6 +40,11 @@ class QueryAnalysis:
     wants_figure: bool = False
     wants_date: bool = False
     wants_person: bool = False
+    wants_count: bool = False
+    wants_realised: bool = False
+    # Non-final parts of the question's compounds ("projekti" of "projektipäällikkö"): a sentence that
+    # shares only these is about something else.
+    modifiers: set[str] = field(default_factory=set)
 
 
 def analyse(question: str) -> QueryAnalysis:
@@ -44,6 +55,8 @@ def analyse(question: str) -> QueryAnalysis:
     proper: list[str] = []
     tokens = words(question)
     keyword_query: list[str] = []
+    heads: set[str] = set()
+    parts: set[str] = set()
     for position, word in enumerate(tokens):
         lowered = word.lower()
         if word[:1].isdigit():
@@ -57,6 +70,10 @@ def analyse(question: str) -> QueryAnalysis:
             continue
         pieces = [p for p in re.split(r"[-–]", word) if p]
         word_lemmas = {lemma for piece in pieces for lemma in lemmas(piece)}
+        for piece in pieces:
+            found = lemmas(piece)
+            heads.update(found[:1] + found[-1:])  # the base form and the compound's last part
+            parts.update(found[1:-1])
         all_lemmas |= word_lemmas
         # BM25 sees only Finnish words: English words would match the one English summary.
         if translated:
@@ -72,5 +89,8 @@ def analyse(question: str) -> QueryAnalysis:
             # "säilytyksen" also matches a heading that says "säilytetään"
             key.update(base for piece in pieces for base in derivation_bases(piece))
     wants_figure = bool(FIGURE_CUES_FI.search(question) or FIGURE_CUES_EN.search(question))
+    wants_realised = bool(REALISED_CUES.search(question)) and not PLANNED_CUES.search(question)
     return QueryAnalysis(question, language, fin, all_lemmas, keyword_query, key - FINNISH_STOP_LEMMAS, proper,
-                         wants_figure, bool(DATE_CUES.search(question)), bool(PERSON_CUES.search(question)))
+                         wants_figure, bool(DATE_CUES.search(question)), bool(PERSON_CUES.search(question)),
+                         wants_count=bool(COUNT_CUES.search(question)), wants_realised=wants_realised,
+                         modifiers=parts - heads)

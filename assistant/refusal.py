@@ -8,12 +8,15 @@ key terms are covered by the chosen evidence, and whether a figure question foun
 
 from __future__ import annotations
 
-from assistant.evidence import Candidate
+import re
+
+from assistant.evidence import MEASURE_TERMS, Candidate
 from assistant.glossary import finnish_terms
 from assistant.index import IndexView
 from assistant.query import FINNISH_STOP_LEMMAS, QueryAnalysis
 from assistant.retrieval import Hit
-from core.text_analysis import ENGLISH_WORDS, is_noun, lemmas, words
+from core.numbers import find_figures
+from core.text_analysis import ENGLISH_WORDS, is_noun, lemmas, word_classes, words
 
 MIN_LEXICAL = 0.35
 MIN_SIMILARITY = 0.45
@@ -58,16 +61,72 @@ def out_of_corpus(analysis: QueryAnalysis, index: IndexView) -> bool:
         unknown_share(analysis, index) >= MAX_UNKNOWN_SHARE[analysis.language])
 
 
+ENGLISH_NUMBER_WORDS = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+                        "twelve", "dozen", "hundred", "thousand", "million"}
+PLANNED_LABEL_RE = re.compile(r"^\s*(suunnit\w*|planned|tavoite\w*|target)\b", re.I)
+REALISED_LABEL_RE = re.compile(r"^\s*(toteutu\w*|realised|realized|actual)\b", re.I)
+
+
+def states_a_number(text: str) -> bool:
+    """A figure, or a cardinal written out ("kahdeksan paluumuuttajatarinaa", "eight stories")."""
+    if find_figures(text):
+        return True
+    for word in words(text):
+        lowered = word.lower()
+        if lowered in ENGLISH_NUMBER_WORDS:
+            return True
+        # Voikko's numerals include ordinals (ensimmäinen, toinen, kolmas), which count nothing.
+        if "lukusana" in word_classes(word) and not lemmas(word)[0].endswith(("nen", "s")):
+            return True
+    return False
+
+
+def asked_terms_missing(analysis: QueryAnalysis, index: IndexView, chosen: list[Candidate]) -> bool:
+    """None of what the question asks about occurs in the evidence: every match is only a project
+    name or place, a measure word ("määrä"), or the first part of a compound ("projekti" of
+    "projektipäällikkö"). "Mikä oli Uudet kasvot -hankkeen projektipäällikön palkka?" against
+    funding lines is the case: a salary is asked, a project's funding is found.
+
+    Finnish questions only: an English question's terms are glossary guesses, several per word,
+    and the evidence rightly uses only one of them (or a synonym the glossary lacks)."""
+    if analysis.language != "fi":
+        return False
+    identity = {t for p in index.projects.values() for t in p.name_lemmas | p.places}
+    asked = {t for t in analysis.key_terms if index.knows(t)} - identity - analysis.modifiers - MEASURE_TERMS
+    if not asked:
+        return False
+    return not asked & set().union(*(c.matched for c in chosen))
+
+
+def planned_given_for_realised(analysis: QueryAnalysis, chosen: list[Candidate], cands: list[Candidate]) -> bool:
+    """The question asks what was realised, but the evidence only gives the plan: "Suunniteltu: 500"
+    with no "Toteutunut" line under the same heading. Answering with the plan would state the
+    planned figure as the outcome."""
+    if not analysis.wants_realised or not chosen[0].figures:
+        return False
+    lead = chosen[0]
+    if not PLANNED_LABEL_RE.match(lead.text):
+        return False
+    same_heading = [c for c in cands if c.hit.chunk.doc == lead.hit.chunk.doc
+                    and c.hit.chunk.section == lead.hit.chunk.section]
+    return not any(REALISED_LABEL_RE.match(c.text) for c in same_heading)
+
+
 def should_refuse(analysis: QueryAnalysis, index: IndexView, hits: list[Hit],
-                  chosen: list[Candidate]) -> bool:
+                  chosen: list[Candidate], cands: list[Candidate] | None = None) -> bool:
     if not hits or not chosen:
         return True
     if out_of_corpus(analysis, index):
         return True
     best = chosen[0]
     top_similarity = max(h.dense_similarity for h in hits)
-    if best.lexical < MIN_LEXICAL and top_similarity < MIN_SIMILARITY:
+    if best.lexical < MIN_LEXICAL and (top_similarity < MIN_SIMILARITY
+                                       or asked_terms_missing(analysis, index, chosen)):
         return True
+    if analysis.wants_count and not any(states_a_number(c.text) for c in chosen):
+        return True  # "how many" with no number anywhere in the evidence
     if analysis.wants_figure and not any(c.figures for c in chosen):
         return best.lexical < 0.5
+    if planned_given_for_realised(analysis, chosen, cands or chosen):
+        return True
     return False

@@ -90,7 +90,7 @@ class Assistant:
         score_candidates(cands, analysis, self.index)
         chosen = select(cands, analysis, self.settings.answer_sentences)
         ranked = sorted(cands, key=lambda c: -c.score)
-        found = not should_refuse(analysis, self.index, hits, chosen)
+        found = not should_refuse(analysis, self.index, hits, chosen, cands)
         citations_from_facts = False
         in_corpus = not out_of_corpus(analysis, self.index)
         comparison = (compare_projects(analysis, resolved, self.facts, named)
