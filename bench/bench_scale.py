@@ -4,6 +4,8 @@ Usage:
     .venv/bin/python bench/bench_scale.py embed                 # embedding: batching, bf16, sorting
     .venv/bin/python bench/bench_scale.py size 1000 --real      # one size, real embeddings
     .venv/bin/python bench/bench_scale.py size 100000           # one size, recycled vectors (see below)
+    .venv/bin/python bench/bench_scale.py size 100000 --keep /tmp/b100k   # keep the index …
+    .venv/bin/python bench/bench_scale.py measure --dir /tmp/b100k        # … and measure it again later
     .venv/bin/python bench/bench_scale.py all --out bench/results.json
 
 The synthetic corpus recombines real sections and sentences of corpus/ and varies the project codes,
@@ -121,12 +123,53 @@ def percentile(values, q):
     return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
 
 
-def run_size(size: int, real: bool, pool: Path, embed_rate: float | None) -> dict:
+def measure_queries(assistant) -> dict:
+    """Query latency, split: the query embedding (the model, independent of index size), the search
+    given that vector (what grows with the index), and the full answer (embedding included)."""
+    embedding, retrieval, full = [], [], []
+    for question in QUESTIONS * 5:
+        t0 = time.perf_counter()
+        vector = assistant.searcher.embeddings.embed_query(question)
+        embedding.append((time.perf_counter() - t0) * 1000)
+        t0 = time.perf_counter()
+        assistant.searcher.search(question, 5, vector=vector)
+        retrieval.append((time.perf_counter() - t0) * 1000)
+        t0 = time.perf_counter()
+        assistant.ask(question)
+        full.append((time.perf_counter() - t0) * 1000)
+    return {"query_embedding_p50_ms": round(statistics.median(embedding), 1),
+            "retrieval_p50_ms": round(statistics.median(retrieval), 1),
+            "retrieval_p95_ms": round(percentile(retrieval, 95), 1),
+            "answer_p50_ms": round(statistics.median(full), 1), "answer_p95_ms": round(percentile(full, 95), 1)}
+
+
+def measure_existing(data_dir: Path, corpus: Path, pool: Path) -> dict:
+    """Re-ingest (unchanged) and query latency on an index built earlier with `size … --keep DIR`."""
     from assistant.service import Assistant
     from core.settings import Settings
     from ingest.pipeline import ingest_paths
 
-    work = Path(tempfile.mkdtemp(prefix=f"bench{size}-"))
+    settings = Settings(data_dir=data_dir, corpus_dir=corpus)
+    embeddings = RecycledEmbeddings(pool)
+    started = time.perf_counter()
+    again = ingest_paths([corpus], settings, embeddings)
+    reingest_s = time.perf_counter() - started
+    started = time.perf_counter()
+    assistant = Assistant(settings, embeddings)
+    load_s = time.perf_counter() - started
+    return {"chunks": again.total_chunks, "reingest_unchanged_s": round(reingest_s, 2),
+            "reingest_embedded": again.chunks_embedded, "index_load_s": round(load_s, 1),
+            **measure_queries(assistant),
+            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+            "disk_mb": round(disk_size(data_dir) / 2**20, 1)}
+
+
+def run_size(size: int, real: bool, pool: Path, embed_rate: float | None, keep: Path | None = None) -> dict:
+    from assistant.service import Assistant
+    from core.settings import Settings
+    from ingest.pipeline import ingest_paths
+
+    work = keep or Path(tempfile.mkdtemp(prefix=f"bench{size}-"))
     try:
         started = time.perf_counter()
         chunks = make_corpus(work / "corpus", size)
@@ -155,23 +198,13 @@ def run_size(size: int, real: bool, pool: Path, embed_rate: float | None) -> dic
 
             vectors = VectorStore(settings).collection.get(include=["embeddings"])["embeddings"]
             np.save(pool, np.asarray(vectors, dtype="float32"))
-        assistant = Assistant(settings, embeddings if not real else None)
-        retrieval, full = [], []
-        for question in QUESTIONS * 5:
-            t0 = time.perf_counter()
-            assistant.searcher.search(question, 5)
-            retrieval.append((time.perf_counter() - t0) * 1000)
-            t0 = time.perf_counter()
-            assistant.ask(question)
-            full.append((time.perf_counter() - t0) * 1000)
+        queries = measure_queries(Assistant(settings, embeddings if not real else None))
         result = {
             "target_chunks": size, "chunks": report.total_chunks, "documents": len(report.added),
             "real_embeddings": real, "generate_s": round(generate_s, 1), "ingest_s": round(ingest_s, 1),
             "ingest_chunks_per_s": round(report.total_chunks / ingest_s, 1),
             "reingest_unchanged_s": round(reingest_s, 2), "reingest_embedded": again.chunks_embedded,
-            "retrieval_p50_ms": round(statistics.median(retrieval), 1),
-            "retrieval_p95_ms": round(percentile(retrieval, 95), 1),
-            "answer_p50_ms": round(statistics.median(full), 1), "answer_p95_ms": round(percentile(full, 95), 1),
+            **queries,
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
             "disk_mb": round(disk_size(settings.data_dir) / 2**20, 1),
         }
@@ -181,7 +214,8 @@ def run_size(size: int, real: bool, pool: Path, embed_rate: float | None) -> dic
         result.update(timings)
         return result
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if keep is None:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 def bench_embedding(sample: int = 96) -> dict:
@@ -223,17 +257,23 @@ def bench_embedding(sample: int = 96) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("mode", choices=["embed", "size", "all"])
+    parser.add_argument("mode", choices=["embed", "size", "measure", "all"])
     parser.add_argument("size", nargs="?", type=int, default=1000)
     parser.add_argument("--real", action="store_true", help="embed with the real model")
     parser.add_argument("--pool", type=Path, default=Path(tempfile.gettempdir()) / "hanke-bench-pool.npy")
     parser.add_argument("--embed-rate", type=float, default=None, help="measured chunks/s for extrapolation")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results.json")
+    parser.add_argument("--keep", type=Path, help="size: build in this folder and keep it (for `measure`)")
+    parser.add_argument("--dir", type=Path, help="measure: a folder kept by `size --keep` (with corpus/ and data/)")
     args = parser.parse_args()
     if args.mode == "embed":
         print(json.dumps(bench_embedding(), indent=2))
     elif args.mode == "size":
-        print(json.dumps(run_size(args.size, args.real, args.pool, args.embed_rate)))
+        print(json.dumps(run_size(args.size, args.real, args.pool, args.embed_rate, args.keep)))
+    elif args.mode == "measure":
+        if not args.dir or not (args.dir / "data").is_dir():
+            sys.exit("measure needs --dir, a folder kept by `size N --keep DIR`")
+        print(json.dumps(measure_existing(args.dir / "data", args.dir / "corpus", args.pool)))
     else:
         results = {"embedding": bench_embedding()}
         rate = results["embedding"].get("bfloat16_batch16_chunks_per_s")
