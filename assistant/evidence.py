@@ -25,7 +25,9 @@ BREAKDOWN_WEIGHT = 0.2
 IDENTITY_WEIGHT = 0.3
 # Words that say a figure is wanted (cost, budget, number) matter less than what it is a figure of.
 MEASURE_TERMS = {"kustannus", "budjetti", "määrä", "lukumäärä", "summa", "euro", "yhteensä", "osuus",
-                 "prosentti", "maksaa", "paljon", "moni"}
+                 "prosentti", "maksaa", "paljon", "moni", "kustannusarvio", "arvio"}
+TOTAL_RE = re.compile(r"\b(yhteensä|kokonais\w*|total)\b", re.I)
+TOTAL_BONUS = 0.15
 MEASURE_WEIGHT = 0.5
 # "projekti" of "projektipäällikkö": a sentence about a project is not one about its manager.
 MODIFIER_WEIGHT = 0.5
@@ -71,12 +73,14 @@ def score_candidates(cands: list[Candidate], analysis: QueryAnalysis, index: Ind
     key = {t for t in analysis.key_terms if index.knows(t)} or analysis.key_terms
     # Project names and places pick the project, which retrieval already did; in a sentence they
     # say little about whether it answers.
-    identity = {t for p in index.projects.values() for t in p.name_lemmas | p.places}
+    identity = index.identity_terms()
     weight = {t: index.idf(t) * (IDENTITY_WEIGHT if t in identity else MEASURE_WEIGHT if t in MEASURE_TERMS
                                  else MODIFIER_WEIGHT if t in analysis.modifiers else 1.0) for t in key}
     total_idf = sum(weight.values()) or 1.0
     top_hit = max((c.hit.score for c in cands), default=1.0) or 1.0
     asked_units = question_units(analysis)
+    # "Budget of X?" names no cost item, so the total answers it, not the first cost line.
+    whole_wanted = analysis.wants_figure and not (key - identity - MEASURE_TERMS - analysis.modifiers)
     for cand in cands:
         sentence_lemmas = _sentence_lemmas(cand.text)
         if len(cand.text) < SHORT_SENTENCE or "\t" in cand.text:
@@ -93,6 +97,8 @@ def score_candidates(cands: list[Candidate], analysis: QueryAnalysis, index: Ind
             score += 0.25
             if counts_something_else(cand, asked_units):
                 score -= UNIT_MISMATCH_PENALTY
+            if whole_wanted and TOTAL_RE.search(cand.text):
+                score += TOTAL_BONUS
         if analysis.wants_date and re.search(r"\d{1,2}\.\d{1,2}\.\d{4}", cand.text):
             score += 0.2
         if analysis.wants_person and NAME_RE.search(cand.text):

@@ -161,9 +161,59 @@ def _finnish(value: float) -> str:
     return text.replace(",", " ").replace(".", ",")
 
 
+# "Milloin … -hanke päättyi?", "When did the … project run?", "the project period": the schedule of the
+# project itself, not of something in it ("When did the Nordic model start?").
+PROJECT_SCHEDULE_RE = re.compile(
+    r"\b(hanke|hankkeen|project|project's)\s+(\w+\s+)?(alkoi|päättyi|käynnistyi|loppui|kesti|toimi|toteutettiin|"
+    r"run|ran|start\w*|end\w*|begin|began|finish\w*|last\w*)\b"
+    r"|\b(toteutusaika\w*|implementation period|project period|hankeaika\w*)\b", re.I)
+DATE_LABELS = ("Alkamispäivämäärä", "Päättymispäivämäärä", "Suunnitelman mukainen toteutusaika")
+
+
+def is_project_schedule(question: str) -> bool:
+    return bool(PROJECT_SCHEDULE_RE.search(question))
+
+
+def _about_the_project(fact: Fact) -> bool:
+    """A form's start/end field, or a period stated of the project ("Hanke toimii ajalla …"),
+    not of an activity in it ("Lääkäripalveluita on toteutettu ajalla …")."""
+    if fact.kind == "date":
+        return fact.label in DATE_LABELS
+    return fact.kind == "period" and ("hanke" in _line_lemmas(fact.line) or "toteutusaika" in fact.line.lower())
+
+
+def _line_lemmas(line: str) -> set[str]:
+    return {lemma for word in re.findall(r"[^\W\d_]+", line) for lemma in _lemmas(word)[:1]}
+
+
+def project_schedule(analysis: QueryAnalysis, fact_index: FactIndex, code: str) -> tuple[list[str], list[Fact]]:
+    """The project's start, end and period as every document gives them, one line each, so that
+    documents that disagree (a press release's end date against the final report's) are shown
+    side by side, each with its citation. Lines refer to the returned facts as [@i]."""
+    language = analysis.language
+    index = fact_index.index
+    lines: list[str] = []
+    cited: list[Fact] = []
+    facts = [f for f in fact_index.project_facts(code) if _about_the_project(f)]
+    period_lines = {f.line for f in facts if f.kind == "period"}
+    for fact in facts:
+        if fact.kind == "date" and fact.line in period_lines:
+            continue  # "Alkaa 1.6.2019 ja päättyy 30.6.2023" is shown once, as its period
+        cited.append(fact)
+        label = fact.label if fact.kind == "date" else _shorten(fact.line, 60)
+        doc_type = texts.TYPE_LABEL[language][index.document(fact.doc).type]
+        lines.append(texts.SCHEDULE_DOC_LINE[language].format(doc_type=doc_type, label=label, value=fact.value_text,
+                                                              a=len(cited) - 1))
+    return lines, cited
+
+
 def change_answer(analysis: QueryAnalysis, question: str, fact_index: FactIndex, code: str | None
                   ) -> tuple[list[str], list[Fact]]:
-    if not code or not is_change(question):
+    if not code:
+        return [], []
+    if is_project_schedule(question) and not is_change(question):
+        return project_schedule(analysis, fact_index, code)
+    if not is_change(question):
         return [], []
     return describe_change(analysis, question, fact_index, code)
 

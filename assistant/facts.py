@@ -54,7 +54,7 @@ class FactIndex:
 
     def match(self, analysis: QueryAnalysis, kinds: set[str], projects: set[str] | None = None) -> list[ScoredFact]:
         key = {t for t in analysis.key_terms if self.index.knows(t)}
-        identity = {t for p in self.index.projects.values() for t in p.name_lemmas | p.places}
+        identity = self.index.identity_terms()
         key -= identity
         if not key:
             return []

@@ -35,6 +35,7 @@ class IndexView:
         self.vectors = vectors
         self.projects = self._collect_projects(records)
         self.doc_freq, self.n_chunks = self._document_frequencies(records)
+        self._identity: set[str] | None = None
 
     @classmethod
     def load(cls, settings: Settings | None = None) -> "IndexView":
@@ -86,6 +87,19 @@ class IndexView:
 
     def chunk_count(self) -> int:
         return len(self.chunks)
+
+    def identity_terms(self) -> set[str]:
+        """Lemmas that only name a project or its places (and the verbs they derive from:
+        "koulutusta" → "kouluttaa"). They pick the project; in a sentence they say little."""
+        if self._identity is None:
+            names = {t for p in self.projects.values() for t in p.name_lemmas | p.places}
+            # Not through compound parts: "kehittämishanke" names a project, "kehittää" does not.
+            self._identity = names | {b for t in names if len(lemmas(t)) == 1 for b in derivation_bases(t)}
+        return self._identity
+
+    def name_words(self) -> set[str]:
+        """The lower-cased words of the projects' names (they say nothing about a question's language)."""
+        return {w.lower() for p in self.projects.values() for w in words(p.name) if not w[:1].isdigit()}
 
     def mentioned_projects(self, query_lemmas: set[str], query: str) -> list[str]:
         """Projects a question names by code, by name, or by one of their places."""

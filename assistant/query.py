@@ -47,8 +47,18 @@ class QueryAnalysis:
     modifiers: set[str] = field(default_factory=set)
 
 
-def analyse(question: str) -> QueryAnalysis:
-    fin = finnishness(question)
+def language_text(question: str, names: set[str]) -> str:
+    """The question without the words of project names: "budget of Kohti työtä ja koulutusta?" is
+    an English question, though four of its six words are Finnish. A question that is nothing but
+    a name keeps it."""
+    kept = [w for w in words(question) if w.lower() not in names]
+    return " ".join(kept) if any(not w[:1].isdigit() for w in kept) else question
+
+
+def analyse(question: str, names: set[str] | None = None) -> QueryAnalysis:
+    """`names`: the lower-cased words of the indexed projects' names, left out when telling the
+    question's language."""
+    fin = finnishness(language_text(question, names or set()))
     language = "fi" if fin > 0.5 else "en"
     all_lemmas: set[str] = set()
     key: set[str] = set()

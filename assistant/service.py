@@ -69,12 +69,13 @@ class Assistant:
             conversation: Conversation | None = None) -> Answer:
         started = time.perf_counter()
         question = self.validate(question, project)
-        own = analyse(question)
+        names = self.index.name_words()
+        own = analyse(question, names)
         resolved = question
         if conversation is not None:
             names_project = bool(self.index.mentioned_projects(own.lemmas, question))
             resolved = conversation.resolve(question, names_project)
-        analysis = analyse(resolved)
+        analysis = analyse(resolved, names)
         analysis.language = own.language if len(question.split()) > 2 else (
             conversation.turns[-1].language if conversation and conversation.turns else own.language)
         k = k or self.settings.top_k

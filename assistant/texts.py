@@ -37,6 +37,7 @@ CHANGE_LINE = {
     "en": "{quantity}: planned {planned} [@{a}] → realised {realised} [@{b}] (change {difference}).",
 }
 SCHEDULE_LINE = {"fi": "{label}: {value} [@{a}]", "en": "{label}: {value} [@{a}]"}
+SCHEDULE_DOC_LINE = {"fi": "{doc_type}: {label}: {value} [@{a}]", "en": "{doc_type}: {label}: {value} [@{a}]"}
 CARD_HEADINGS = {
     "fi": {"project": "Hanke", "organisation": "Toteuttaja", "period": "Toteutusaika", "region": "Alue",
            "goals": "Tavoitteet", "figures": "Keskeiset luvut (suunniteltu / toteutunut)", "amendments": "Hankemuutokset",

@@ -49,3 +49,39 @@ def test_count_without_any_number_in_the_evidence_is_refused(assistant):
 def test_salary_question_is_not_answered_with_funding(assistant):
     answer = assistant.ask("Mikä oli Uudet kasvot -hankkeen projektipäällikön palkka?")
     assert not answer.found
+
+
+def test_project_schedule_questions_are_told_from_activity_schedules():
+    from assistant.fact_answers import is_project_schedule
+
+    assert is_project_schedule("When did the Kohti työtä ja koulutusta project end?")
+    assert is_project_schedule("Milloin Uudet kasvot -hanke alkoi?")
+    assert is_project_schedule("Mikä oli hankkeen toteutusaika?")
+    assert not is_project_schedule("When did the Nordic job search model start?")
+    assert not is_project_schedule("Milloin lääkäripalvelut alkoivat?")
+
+
+def test_project_end_shows_every_documents_date(assistant):
+    answer = assistant.ask("When did the Kohti työtä ja koulutusta project end?")
+    assert answer.found
+    # The final report, the description and the 2019 press release each give a different end.
+    for end in ("31.12.2023", "30.6.2023", "31.5.2022"):
+        assert end in answer.answer, answer.answer
+    cited = {c.doc for c in answer.citations}
+    assert {"000_5e0951cc4940ee8c.txt", "001_3793fb89539c9957.txt", "002_d1c5417522fec7e9.txt"} <= cited
+    assert "20.11.2023" not in answer.answer.split("According to")[0]  # the doctors' period is not the project's
+
+
+def test_project_names_do_not_decide_the_language():
+    names = {"kohti", "työtä", "ja", "koulutusta"}
+    assert analyse("budget of Kohti työtä ja koulutusta?", names).language == "en"
+    assert analyse("Mikä oli Kohti työtä ja koulutusta -hankkeen budjetti?", names).language == "fi"
+    assert analyse("Kohti työtä ja koulutusta?", names).language == "fi"  # nothing but the name: keep it
+
+
+def test_budget_question_is_led_by_a_total_not_the_first_cost_line(assistant):
+    answer = assistant.ask("What was the budget of Kohti työtä ja koulutusta?")
+    assert answer.found and answer.language == "en"
+    lead = answer.answer.splitlines()[0]
+    assert "821" not in lead  # the salary line is one item of the budget
+    assert any(total in answer.answer for total in ("1,421,725", "1,379,106.07", "1,831,725")), answer.answer
