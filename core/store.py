@@ -109,6 +109,15 @@ class VectorStore:
                 found.setdefault(meta.get("doc", ""), set()).add(chunk_id)
         return found
 
+    def all_ids(self) -> set[str]:
+        """Every chunk id in the collection (ids only: much cheaper than `ids_by_doc` at 100k chunks)."""
+        found: set[str] = set()
+        total = self.collection.count()
+        step = 100_000  # Chroma's offset paging costs more per page than one large page
+        for offset in range(0, total, step):
+            found.update(self.collection.get(include=[], limit=step, offset=offset)["ids"])
+        return found
+
     def delete_ids(self, ids: list[str]) -> None:
         if ids:
             self.collection.delete(ids=ids)

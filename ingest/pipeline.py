@@ -147,7 +147,7 @@ class Ingestor:
     def remove_orphans(self, records: list[DocumentRecord]) -> int:
         """Delete vectors that no complete record owns (left by a crash mid-document)."""
         owned = {c.id for r in records for c in r.chunks}
-        stale = [cid for ids in self.vectors.ids_by_doc().values() for cid in ids if cid not in owned]
+        stale = sorted(self.vectors.all_ids() - owned)
         self.vectors.delete_ids(stale)
         return len(stale)
 
