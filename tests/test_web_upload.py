@@ -241,7 +241,10 @@ def test_an_ingest_by_another_process_is_picked_up(upload_server, upload_setting
     result = subprocess.run([sys.executable, "-m", "assistant.cli", "ingest", "--keep-missing", str(folder)],
                             env=cli_env(upload_settings), capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
-    assert "ulkoinen.txt" in documents(upload_server)  # no restart needed
+    deadline = time.time() + 60  # no restart needed: the server reloads in the background
+    while "ulkoinen.txt" not in documents(upload_server):
+        assert time.time() < deadline, "the server did not pick up the new document"
+        time.sleep(0.5)
     answer = httpx.post(f"{upload_server}/api/ask", json={"question": "Montako kalastajaa Inarin porot -hanke koulutti?"},
                         timeout=120).json()
     assert any(c["doc"] == "ulkoinen.txt" for c in answer["citations"]), answer

@@ -240,7 +240,7 @@ class AppState:
     def assistant(self) -> Assistant:
         version = index_version(self.settings)
         if version is not None and version != self._loaded_version:  # None: mid-rewrite, keep the old one
-            self.reload()
+            self.reload_in_background()
         return self._assistant
 
     def reload(self) -> None:
@@ -250,6 +250,12 @@ class AppState:
                 return
             self._assistant = Assistant(self.settings, embeddings=self._assistant.searcher.embeddings)
             self._loaded_version = version
+
+    def reload_in_background(self) -> None:
+        """Loading the index takes seconds on a large corpus: requests keep the old one meanwhile."""
+        if self._reload_lock.locked():
+            return
+        threading.Thread(target=self.reload, name="hanke-reload", daemon=True).start()
 
     def resume_uploads(self) -> None:
         """Ingest stored uploads that are missing from the index (the server stopped mid-ingest)."""
