@@ -203,6 +203,7 @@ def run_size(size: int, real: bool, pool: Path, embed_rate: float | None, keep: 
             "target_chunks": size, "chunks": report.total_chunks, "documents": len(report.added),
             "real_embeddings": real, "generate_s": round(generate_s, 1), "ingest_s": round(ingest_s, 1),
             "ingest_chunks_per_s": round(report.total_chunks / ingest_s, 1),
+            "ingest_stages_s": report.stages,
             "reingest_unchanged_s": round(reingest_s, 2), "reingest_embedded": again.chunks_embedded,
             **queries,
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),

@@ -51,6 +51,7 @@ class IngestReport:
     chunks_embedded: int = 0
     total_chunks: int = 0
     seconds: float = 0.0
+    stages: dict[str, float] = field(default_factory=dict)  # seconds per step, to see where time goes
 
 
 @contextmanager
@@ -135,6 +136,15 @@ class Ingestor:
         self.progress = progress or (lambda doc, done, total: None)
         self.documents = DocumentStore(self.settings.data_dir)
         self.vectors = VectorStore(self.settings)
+        self.stages: dict[str, float] = {}
+
+    @contextmanager
+    def timed(self, stage: str):
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.stages[stage] = self.stages.get(stage, 0.0) + time.perf_counter() - started
 
     @property
     def embeddings(self):
@@ -151,20 +161,28 @@ class Ingestor:
         self.vectors.delete_ids(stale)
         return len(stale)
 
-    def index_record(self, record: DocumentRecord) -> None:
-        record.tokens = keyword_tokens(record)
+    def index_record(self, record: DocumentRecord, replaces: bool = True) -> None:
+        """Embed and store one document; `replaces=False` for a document not indexed before (its
+        leftovers from a crash are already gone: `remove_orphans`), which saves a filtered delete."""
+        with self.timed("lemmatise"):
+            record.tokens = keyword_tokens(record)
         title = record.document.title
         texts = [document_text(title, c.section, f"{c.context}\n{c.text}" if c.context else c.text)
                  for c in record.chunks]
         vectors: list[list[float]] = []
         step = self.settings.embedding_batch_size
         for i in range(0, len(texts), step):
-            vectors.extend(self.embeddings.embed_documents(texts[i:i + step]))
+            with self.timed("embed"):
+                vectors.extend(self.embeddings.embed_documents(texts[i:i + step]))
             self.progress(record.document.doc, min(i + step, len(texts)), len(texts))
-        self.vectors.delete_doc(record.document.doc)
-        self.vectors.add([c.id for c in record.chunks], vectors, [c.text for c in record.chunks],
-                         [chunk_metadata(record, i) for i in range(len(record.chunks))])
-        self.documents.save(record)  # last: the record marks the document complete
+        if replaces:
+            with self.timed("vector_delete"):
+                self.vectors.delete_doc(record.document.doc)
+        with self.timed("vector_write"):
+            self.vectors.add([c.id for c in record.chunks], vectors, [c.text for c in record.chunks],
+                             [chunk_metadata(record, i) for i in range(len(record.chunks))])
+        with self.timed("manifest_write"):
+            self.documents.save(record)  # last: the record marks the document complete
 
     def refresh_facts(self, record: DocumentRecord) -> None:
         if record.facts_version != FACTS_VERSION:
@@ -245,8 +263,9 @@ def ingest_paths(paths: list[Path], settings: Settings | None = None, embeddings
                     ingestor.refresh_facts(by_doc[doc])
                     report.unchanged.append(doc)
                     continue
-                record = build_record(doc, data, str(path.resolve()), settings)
-                ingestor.index_record(record)
+                with ingestor.timed("load_chunk_facts"):
+                    record = build_record(doc, data, str(path.resolve()), settings)
+                ingestor.index_record(record, replaces=old is not None)
             except LoadError as error:
                 report.failed.append((doc, str(error)))
                 continue
@@ -263,10 +282,12 @@ def ingest_paths(paths: list[Path], settings: Settings | None = None, embeddings
                     ingestor.remove(doc)
                     report.removed.append(doc)
         if report.added or report.updated or report.removed or not ingestor.keyword_index_matches(records):
-            ingestor.link_unlinked()
-            report.total_chunks = ingestor.rebuild_keyword_index()
+            with ingestor.timed("link_and_bm25"):
+                ingestor.link_unlinked()
+                report.total_chunks = ingestor.rebuild_keyword_index()
         else:  # nothing changed: skip re-reading every record and rebuilding BM25 (minutes at 100k chunks)
             report.total_chunks = sum(len(r.chunks) for r in records)
+        report.stages = {stage: round(seconds, 2) for stage, seconds in ingestor.stages.items()}
     report.seconds = time.perf_counter() - started
     return report
 
