@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 
 from core.numbers import Figure, find_figures
 from assistant.index import IndexView
-from assistant.query import QueryAnalysis
+from assistant.query import ORDINAL_REACH, QueryAnalysis
 from assistant.retrieval import Hit
 from core.sentences import split_sentences
-from core.text_analysis import is_noun, lemmas, related_lemmas, words
+from core.text_analysis import is_noun, lemmas, looks_like_person, related_lemmas, words
 
 BOILERPLATE_RE = re.compile(r"^(Ei liity suoraan hankkeen tavoitteisiin\.?|Ei relevantti.*|Ei vaikutusta\.?)$")
 SHORT_SENTENCE = 60
@@ -28,6 +28,8 @@ MEASURE_TERMS = {"kustannus", "budjetti", "määrä", "lukumäärä", "summa", "
                  "prosentti", "maksaa", "paljon", "moni", "kustannusarvio", "arvio"}
 TOTAL_RE = re.compile(r"\b(yhteensä|kokonais\w*|total)\b", re.I)
 TOTAL_BONUS = 0.15
+YEAR_RE = re.compile(r"\b(19|20)\d{2}\b")
+YEAR_BONUS = 0.1
 MEASURE_WEIGHT = 0.5
 # "projekti" of "projektipäällikkö": a sentence about a project is not one about its manager.
 MODIFIER_WEIGHT = 0.5
@@ -59,6 +61,22 @@ def _sentence_lemmas(text: str) -> set[str]:
     return found
 
 
+def _inner_parts(text: str) -> set[str]:
+    """Lemmas that occur in the text only as non-final parts of compounds."""
+    inner: set[str] = set()
+    whole: set[str] = set()
+    for word in words(text):
+        if word[:1].isdigit():
+            continue
+        for piece in re.split(r"[-–]", word):
+            if piece:
+                found = related_lemmas(piece)
+                parts = lemmas(piece)
+                inner.update(parts[1:-1])
+                whole.update(set(found) - set(parts[1:-1]))
+    return inner - whole
+
+
 def candidates(hits: list[Hit]) -> list[Candidate]:
     out = []
     for hit in hits:
@@ -73,8 +91,9 @@ def score_candidates(cands: list[Candidate], analysis: QueryAnalysis, index: Ind
     key = {t for t in analysis.key_terms if index.knows(t)} or analysis.key_terms
     # Project names and places pick the project, which retrieval already did; in a sentence they
     # say little about whether it answers.
-    identity = index.identity_terms()
-    weight = {t: index.idf(t) * (IDENTITY_WEIGHT if t in identity else MEASURE_WEIGHT if t in MEASURE_TERMS
+    identity = index.identity_terms() | analysis.name_terms
+    weight = {t: index.idf(t) * (IDENTITY_WEIGHT if t in identity else
+                                 MEASURE_WEIGHT if t in MEASURE_TERMS or t in analysis.answer_type
                                  else MODIFIER_WEIGHT if t in analysis.modifiers else 1.0) for t in key}
     total_idf = sum(weight.values()) or 1.0
     top_hit = max((c.hit.score for c in cands), default=1.0) or 1.0
@@ -88,8 +107,12 @@ def score_candidates(cands: list[Candidate], analysis: QueryAnalysis, index: Ind
             # (7.2 Osallistuvien henkilöiden…); a name line under "9.1 Missä aineisto säilytetään? ›
             # Lieksan kaupunki" needs the level above as well.
             sentence_lemmas |= _sentence_lemmas(" ".join(cand.hit.chunk.section.split("›")[-HEADING_LEVELS:]))
-        cand.matched = key & sentence_lemmas
-        cand.lexical = sum(weight[t] for t in cand.matched) / total_idf
+        cand.matched = ((key & sentence_lemmas) - unpaired_ordinals(cand.text, analysis)) | (
+            key & listed_ordinals(cand.text, analysis))
+        # A term only inside the sentence's compounds as a first part ("Organisaatiotyyppi" for
+        # "organisaatio") is about something else, as on the question's side.
+        inner = _inner_parts(cand.text)
+        cand.lexical = sum(weight[t] * (MODIFIER_WEIGHT if t in inner else 1.0) for t in cand.matched) / total_idf
         cand.figures = find_figures(cand.text, include_years=analysis.wants_date)
         cand.primary = primary_figure(cand, index)
         score = 0.55 * cand.lexical + 0.35 * (cand.hit.score / top_hit) - 0.01 * cand.position
@@ -101,7 +124,9 @@ def score_candidates(cands: list[Candidate], analysis: QueryAnalysis, index: Ind
                 score += TOTAL_BONUS
         if analysis.wants_date and re.search(r"\d{1,2}\.\d{1,2}\.\d{4}", cand.text):
             score += 0.2
-        if analysis.wants_person and NAME_RE.search(cand.text):
+        elif analysis.wants_date and YEAR_RE.search(cand.text):
+            score += YEAR_BONUS  # "Toinen hankemuutos tehtiin vuonna 2022" answers "milloin"
+        if (analysis.wants_person and NAME_RE.search(cand.text)) or (analysis.wants_name and names_something(cand.text, identity, analysis.wants_person)):
             score += 0.15
         if len(cand.text) < 25 and not cand.figures:
             score -= 0.2
@@ -115,6 +140,64 @@ def _next_in_chunk(best: Candidate, cands: list[Candidate]) -> Candidate | None:
                  and c.position == best.position + 1), None)
 
 
+def _next_sentence(best: Candidate, cands: list[Candidate]) -> Candidate | None:
+    """The sentence after this one: in its chunk, or else the first of the document's next chunk
+    (a list announced at a chunk's end goes on in the next one)."""
+    following = _next_in_chunk(best, cands)
+    if following is not None:
+        return following
+    chunk = best.hit.chunk
+    after = [c for c in cands if c.hit.chunk.doc == chunk.doc and c.position == 0 and c.start >= best.end
+             and c.hit.chunk.start >= chunk.end - 1]
+    return min(after, key=lambda c: c.start, default=None)
+
+
+NAME_LABEL_RE = re.compile(r"^[^:\t]{0,40}?\b\w*(nimi|name)\b", re.I)
+
+
+def names_something(text: str, identity: set[str], person: bool) -> bool:
+    """A form line that gives a name: "Hakijan virallinen nimi: …", "Tuensaajan nimi Lieksan kaupunki";
+    not the project's own name ("Hankkeen nimi: Uudet kasvot"), which the question already gave,
+    and a person's name only when a person is asked ("Yhteyshenkilön nimi Raija Schroderus")."""
+    match = NAME_LABEL_RE.match(text)
+    if not match:
+        return False
+    value_text = text[match.end():].strip(" :\t")
+    value = {lemmas(w)[0] for w in words(value_text) if not w[:1].isdigit()}
+    if not value - identity:
+        return False
+    names_a_person = bool(NAME_RE.fullmatch(value_text.split("\t")[0].strip())) and looks_like_person(
+        value_text.split("\t")[0].strip())
+    return names_a_person == person
+
+
+BULLET_RE = re.compile(r"^\s*[-–•*]\s")
+
+
+def announces_list(sentence: Candidate, follower: Candidate | None) -> bool:
+    """"…joita ovat:" or "hankkeen tavoitteena on" followed by "- kehittää …" lines."""
+    text = sentence.text.rstrip()
+    return text.endswith(":") or (follower is not None and bool(BULLET_RE.match(follower.text))
+                                  and not re.search(r"[.!?]$", text))
+
+
+EXPLANATION_FOLLOWERS = 3
+
+
+def paragraph_followers(sentence: Candidate, cands: list[Candidate], limit: int) -> list[Candidate]:
+    """Up to `limit` sentences after this one in its chunk, as long as the paragraph goes on."""
+    chunk = sentence.hit.chunk
+    followers: list[Candidate] = []
+    current = sentence
+    while len(followers) < limit:
+        following = _next_in_chunk(current, cands)
+        if following is None or "\n" in chunk.text[current.end - chunk.start:following.start - chunk.start]:
+            break
+        followers.append(following)
+        current = following
+    return followers
+
+
 def select(cands: list[Candidate], analysis: QueryAnalysis, count: int = 3) -> list[Candidate]:
     """The best sentence, the one after it, and the best one from another document or chunk."""
     if not cands:
@@ -122,12 +205,16 @@ def select(cands: list[Candidate], analysis: QueryAnalysis, count: int = 3) -> l
     ranked = sorted(cands, key=lambda c: -c.score)
     best = ranked[0]
     chosen = [best]
-    follower = _next_in_chunk(best, cands)
+    follower = _next_sentence(best, cands) if best.text.rstrip().endswith(":") else _next_in_chunk(best, cands)
     # The next sentence carries on the best one (a label's value, the rest of a list), but only
     # when it is about the question too, or when the best one announces it ("…joita ovat:").
-    introduces_list = best.text.rstrip().endswith(":")
-    if follower and (introduces_list or ((follower.lexical > 0 or follower.figures)
-                                         and follower.score > best.score * 0.4)):
+    introduces_list = announces_list(best, follower)
+    if analysis.wants_explanation and not introduces_list:
+        # The reasons or effects follow the sentence that names the topic, in the same paragraph.
+        chosen += paragraph_followers(best, cands, EXPLANATION_FOLLOWERS)
+        count = max(count, len(chosen))
+    elif follower and (introduces_list or ((follower.lexical > 0 or follower.figures)
+                                           and follower.score > best.score * 0.4)):
         chosen.append(follower)
         second = _next_in_chunk(follower, cands) if introduces_list else None
         if second is not None:
@@ -204,3 +291,27 @@ def counts_something_else(cand: Candidate, asked_units: set[str]) -> bool:
         return False
     unit = figure_unit(cand)
     return unit in set(UNIT_WORDS.values()) and unit not in asked_units
+
+
+def unpaired_ordinals(text: str, analysis: QueryAnalysis) -> set[str]:
+    """The question's ordinals that this sentence uses of something else: "toisen työnantajan"
+    (another employer) does not answer "toinen hankemuutos" (the second amendment)."""
+    if not analysis.ordinals:
+        return set()
+    tokens = words(text)
+    unpaired = set()
+    for ordinal, nouns in analysis.ordinals:
+        positions = [i for i, w in enumerate(tokens) if not w[:1].isdigit() and ordinal in lemmas(w)]
+        if not any(nouns & {l for w in tokens[i + 1:i + 1 + ORDINAL_REACH] for l in related_lemmas(w)}
+                   for i in positions):
+            unpaired.add(ordinal)
+    return unpaired
+
+
+def listed_ordinals(text: str, analysis: QueryAnalysis) -> set[str]:
+    """A sentence that opens a list of the counted things ("Hankkeen tavoitteena on" and then
+    "- kehittää …" lines) holds them in order: "ensimmäinen tavoite" is its first item."""
+    if not analysis.ordinals or re.search(r"[.!?]\s*$", text):
+        return set()
+    sentence_lemmas = {l for w in words(text) for l in related_lemmas(w)}
+    return {ordinal for ordinal, nouns in analysis.ordinals if nouns & sentence_lemmas}

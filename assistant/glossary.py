@@ -96,6 +96,10 @@ GLOSSARY: dict[str, tuple[str, ...]] = {
     "network": ("verkosto",), "partner": ("kumppani",), "village": ("kylä",), "pilot": ("pilotti", "pilotointi"),
     "story": ("tarina",), "stories": ("tarina",), "form": ("lomake",), "storage": ("säilyttää", "arkistoida"),
     "stored": ("säilyttää", "arkistoida"), "main": ("pää", "päätavoite"),
+    "package": ("työpaketti", "paketti"), "packages": ("työpaketti", "paketti"),
+    "originally": ("alunperin", "alkuperäinen"), "original": ("alkuperäinen", "alunperin"),
+    "initially": ("alunperin", "alkuperäinen"), "initial": ("alkuperäinen",),
+    "establish": ("perustaa",), "established": ("perustaa",), "founded": ("perustaa",),
 }
 
 

@@ -6,7 +6,8 @@ import re
 from dataclasses import dataclass, field
 
 from assistant.glossary import finnish_terms
-from core.text_analysis import ENGLISH_WORDS, derivation_bases, is_finnish_word, finnishness, lemmas, words
+from core.text_analysis import (ENGLISH_WORDS, derivation_bases, finnishness, is_finnish_word, lemmas,
+                                word_classes, words)
 
 FINNISH_STOP_LEMMAS = {
     "mikä", "mitä", "kuka", "ketkä", "missä", "milloin", "miten", "miksi", "montako", "moni", "paljonko",
@@ -25,6 +26,10 @@ COUNT_CUES = re.compile(r"\b(how many|number of|montako|monta|kuinka moni|kuinka
 # Asking what was realised ("lopulta toteutui") is not asking what was planned, unless both are asked.
 REALISED_CUES = re.compile(r"\b(toteutu\w*|lopulta|lopuksi|actual(ly)?|reali[sz]ed|in the end|eventually|achieved)\b",
                            re.I)
+# "Why…", "How did X affect Y": the answer is the reasons or effects, which a report gives in the
+# sentences after the one naming the topic.
+EXPLANATION_CUES = re.compile(r"\b(why|miksi|minkä takia|mistä syystä|reasons?|syy\w*|how did .{0,60}\b(affect|impact)\w*|"
+                              r"miten .{0,60}\bvaikutti|millä tavoin .{0,60}\bvaikutti|mitä vaikutuksia)", re.I)
 PLANNED_CUES = re.compile(r"\b(suunnit\w*|plan\w*|tavoit\w*|target\w*|goal\w*|aim\w*)", re.I)
 
 
@@ -45,6 +50,73 @@ class QueryAnalysis:
     # Non-final parts of the question's compounds ("projekti" of "projektipäällikkö"): a sentence that
     # shares only these is about something else.
     modifiers: set[str] = field(default_factory=set)
+    # An ordinal and the lemmas of the noun it counts: "toinen hankemuutos" → ("toinen", {"hankemuutos", "muutos"}).
+    ordinals: list[tuple[str, set[str]]] = field(default_factory=list)
+    # "Mikä organisaatio haki…": the noun after the question word names the kind of answer; a
+    # sentence containing the word itself ("Organisaatiotyyppi") is not thereby the answer.
+    answer_type: set[str] = field(default_factory=set)
+    wants_name: bool = False
+    wants_explanation: bool = False
+    # Every lemma, part and base of the words that spell a project's name in this question
+    # ("Työllisyyspalveluiden kehittämishanketta" → työllisyys, palvelu, kehittää…): here they only name it.
+    name_terms: set[str] = field(default_factory=set)
+
+
+ENGLISH_ORDINALS = {"first": "ensimmäinen", "second": "toinen", "third": "kolmas", "fourth": "neljäs",
+                    "fifth": "viides", "last": "viimeinen"}
+ORDINAL_REACH = 2  # "the second project amendment": the noun may come a word later
+
+
+def ordinal_lemma(word: str, language: str) -> str | None:
+    """The Finnish lemma of an ordinal ("toisessa" → "toinen", "second" → "toinen"), else None."""
+    lowered = word.lower()
+    if language == "en":
+        return ENGLISH_ORDINALS.get(lowered)
+    if "lukusana" not in word_classes(word):
+        return None
+    lemma = lemmas(word)[0]
+    return lemma if lemma.endswith(("nen", "s")) else None  # cardinals (kaksi, kolme) count, not order
+
+
+def _noun_terms(word: str, language: str) -> set[str]:
+    if language == "en":
+        return set(finnish_terms(word.lower()))
+    return {lemma for piece in re.split(r"[-–]", word) if piece for lemma in lemmas(piece)} - FINNISH_STOP_LEMMAS
+
+
+def ordinal_pairs(tokens: list[str], language: str) -> list[tuple[str, set[str]]]:
+    """Each ordinal of the question with the noun it counts. "Toinen" alone matches "toisen
+    työnantajan" (another employer); only "toinen … hankemuutos" answers "the second amendment"."""
+    pairs = []
+    for position, word in enumerate(tokens):
+        ordinal = ordinal_lemma(word, language)
+        if ordinal is None:
+            continue
+        for following in tokens[position + 1:position + 1 + ORDINAL_REACH]:
+            terms = _noun_terms(following, language)
+            if terms:
+                pairs.append((ordinal, terms))
+                break
+    return pairs
+
+
+QUESTION_WORDS = {"mikä", "mitkä", "mitä", "minkä", "which", "what"}
+# The answer is then the name of an organisation: "Mikä organisaatio / taho haki…", "Which organisation…".
+ORGANISATION_TERMS = {"organisaatio", "taho", "tuensaaja", "hakija", "toteuttaja", "yhteisö", "virasto"}
+
+
+def answer_type_terms(tokens: list[str], language: str) -> set[str]:
+    """Lemmas of the noun right after the question word: "Mikä organisaatio…" → {"organisaatio"}."""
+    for position, word in enumerate(tokens[:-1]):
+        if word.lower() not in QUESTION_WORDS:
+            continue
+        following = tokens[position + 1]
+        if following[:1].isupper() or following.lower() in ENGLISH_WORDS - {"project"}:
+            return set()  # "Which Lieksa project…", "What was…": no kind named
+        if language == "en":
+            return set(finnish_terms(following.lower()))
+        return set(lemmas(following)) if "nimisana" in word_classes(following) else set()
+    return set()
 
 
 def language_text(question: str, names: set[str]) -> str:
@@ -67,8 +139,12 @@ def analyse(question: str, names: set[str] | None = None) -> QueryAnalysis:
     keyword_query: list[str] = []
     heads: set[str] = set()
     parts: set[str] = set()
+    name_lemmas = {lemmas(n)[0] for n in names or ()}
+    name_terms: set[str] = set()
     for position, word in enumerate(tokens):
         lowered = word.lower()
+        if not word[:1].isdigit() and lemmas(word)[0] in name_lemmas:
+            name_terms.update(lemmas(word) + derivation_bases(word))
         if word[:1].isdigit():
             key.add(lemmas(word)[0])
             keyword_query.append(lemmas(word)[0])
@@ -94,13 +170,18 @@ def analyse(question: str, names: set[str] | None = None) -> QueryAnalysis:
             key.update(translated)
         elif language == "en" and not is_finnish_word(word) and word not in proper:
             continue  # an English word we cannot translate would only match the English summary
-        elif not word_lemmas & FINNISH_STOP_LEMMAS:
-            key.update(word_lemmas)
+        elif not {lemmas(piece)[0] for piece in pieces} & FINNISH_STOP_LEMMAS:
+            # The word's base form decides: "hankemuutos" is a key term though its part "hanke" is not.
+            key.update(word_lemmas - FINNISH_STOP_LEMMAS)
             # "säilytyksen" also matches a heading that says "säilytetään"
             key.update(base for piece in pieces for base in derivation_bases(piece))
+    ordinals = ordinal_pairs(tokens, language)
+    answer_type = answer_type_terms(tokens, language)
     wants_figure = bool(FIGURE_CUES_FI.search(question) or FIGURE_CUES_EN.search(question))
     wants_realised = bool(REALISED_CUES.search(question)) and not PLANNED_CUES.search(question)
     return QueryAnalysis(question, language, fin, all_lemmas, keyword_query, key - FINNISH_STOP_LEMMAS, proper,
                          wants_figure, bool(DATE_CUES.search(question)), bool(PERSON_CUES.search(question)),
                          wants_count=bool(COUNT_CUES.search(question)), wants_realised=wants_realised,
-                         modifiers=parts - heads)
+                         modifiers=parts - heads, ordinals=ordinals, answer_type=answer_type,
+                         wants_name=bool(PERSON_CUES.search(question)) or bool(answer_type & ORGANISATION_TERMS),
+                         name_terms=name_terms, wants_explanation=bool(EXPLANATION_CUES.search(question)))

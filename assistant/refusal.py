@@ -91,7 +91,7 @@ def asked_terms_missing(analysis: QueryAnalysis, index: IndexView, chosen: list[
     and the evidence rightly uses only one of them (or a synonym the glossary lacks)."""
     if analysis.language != "fi":
         return False
-    identity = index.identity_terms()
+    identity = index.identity_terms() | analysis.name_terms
     asked = {t for t in analysis.key_terms if index.knows(t)} - identity - analysis.modifiers - MEASURE_TERMS
     if not asked:
         return False

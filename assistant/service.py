@@ -15,7 +15,7 @@ from assistant.evidence import candidates, score_candidates, select
 from assistant.index import IndexView
 from assistant.query import analyse
 from assistant.refusal import out_of_corpus, should_refuse
-from assistant.retrieval import HankeRetriever, HybridSearcher
+from assistant.retrieval import HankeRetriever, Hit, HybridSearcher
 from core.settings import Settings, get_settings
 from core.types import Answer, Document, Passage
 
@@ -84,6 +84,7 @@ class Assistant:
         retrieved_ms = (time.perf_counter() - started) * 1000
         evidence_hits = hits[:EVIDENCE_HITS] + self.keyword_leaders(hits) + self.sibling_hits(
             resolved, analysis, hits, vector)
+        evidence_hits += self.list_continuations(evidence_hits)
         named = set(self.index.mentioned_projects(analysis.lemmas, resolved))
         if named:
             evidence_hits = [h for h in evidence_hits if h.document.project in named] or evidence_hits
@@ -146,6 +147,21 @@ class Assistant:
         shown = hits[:EVIDENCE_HITS]
         return [h for h in hits[EVIDENCE_HITS:] if h.keyword_rank is not None
                 and h.keyword_rank < KEYWORD_LEADERS and h not in shown]
+
+    def list_continuations(self, hits) -> list:
+        """The next chunk of a chunk that ends announcing a list ("…seuraavista työpaketeista:"),
+        so that the list can be quoted with its introduction. Scored low: it is read, not ranked."""
+        seen = {h.chunk.id for h in hits}
+        extra = []
+        for hit in hits:
+            if not hit.chunk.text.rstrip().endswith(":"):
+                continue
+            chunks = sorted(self.index.records[hit.chunk.doc].chunks, key=lambda c: c.start)
+            following = next((c for c in chunks if c.start >= hit.chunk.end - 1), None)
+            if following is not None and following.id not in seen:
+                seen.add(following.id)
+                extra.append(Hit(following, hit.document, hit.score * SIBLING_SCORE_FACTOR, None, None, 0.0))
+        return extra
 
     def sibling_hits(self, query: str, analysis, hits, vector) -> list:
         """The best chunk of each other document of the top hit's project.

@@ -16,9 +16,9 @@ def _ends_with_abbreviation(text: str) -> bool:
     return bool(match) and match.group(1).lower() in ABBREVIATIONS
 
 
-# A line that stops mid-sentence (no closing punctuation) and a next line that goes on in lower case:
-# a hard-wrapped sentence ("…joten keväällä 2022 tehtiin toinen\nhankemuutos.").
-WRAPPED_BREAK_RE = re.compile(r"(?<=[^\W\d_]|,)\n(?=[a-zåäö])")
+# A line that stops mid-sentence (no closing punctuation) and a next line, or the line after a blank
+# one, that goes on in lower case: a hard-wrapped sentence ("…tehtiin toinen\n\nhankemuutos.").
+WRAPPED_BREAK_RE = re.compile(r"(?<=[^\W\d_]|,)\n(?:[ \t]*\n)?(?=[a-zåäö])")
 
 
 def unwrap_lines(text: str) -> str:
@@ -28,7 +28,8 @@ def unwrap_lines(text: str) -> str:
         line_start = text.rfind("\n", 0, match.start()) + 1
         line_end = text.find("\n", match.end())
         line_end = len(text) if line_end < 0 else line_end
-        return "\n" if "\t" in text[line_start:line_end] else " "
+        broken = match.group(0)
+        return broken if "\t" in text[line_start:line_end] else " " * len(broken)
 
     return WRAPPED_BREAK_RE.sub(join, text)
 

@@ -85,3 +85,60 @@ def test_budget_question_is_led_by_a_total_not_the_first_cost_line(assistant):
     lead = answer.answer.splitlines()[0]
     assert "821" not in lead  # the salary line is one item of the budget
     assert any(total in answer.answer for total in ("1,421,725", "1,379,106.07", "1,831,725")), answer.answer
+
+
+def test_ordinals_are_paired_with_the_noun_they_count():
+    from assistant.evidence import listed_ordinals, unpaired_ordinals
+
+    analysis = analyse("Mitä toisessa hankemuutoksessa muutettiin?")
+    assert analysis.ordinals and analysis.ordinals[0][0] == "toinen"
+    assert "hankemuutos" in analysis.key_terms  # a compound with "hanke" is still a key term
+    assert unpaired_ordinals("Toinen hankemuutos tehtiin vuonna 2022.", analysis) == set()
+    assert unpaired_ordinals("Osaamista lisätään toisen työnantajan työhön siirtämisellä.", analysis) == {"toinen"}
+    english = analyse("What did the second amendment change?")
+    assert english.ordinals and english.ordinals[0][0] == "toinen"
+    goal = analyse("Mikä oli hankkeen ensimmäinen tavoite?")
+    assert listed_ordinals("Hankkeen tavoitteena on", goal) == {"ensimmäinen"}  # the list's first item
+    assert listed_ordinals("Hankkeen tavoitteena on kehittää palveluja.", goal) == set()
+
+
+def test_question_word_noun_is_the_kind_of_answer():
+    analysis = analyse("Mikä organisaatio haki hanketta?")
+    assert analysis.answer_type == {"organisaatio"} and analysis.wants_name
+    assert not analyse("Which Lieksa project objective concerned migration?").answer_type
+
+
+def test_second_amendment_answer_names_it(assistant):
+    answer = assistant.ask("Milloin Lieksan hankkeen toinen hankemuutos tehtiin?")
+    assert answer.found and "2022" in answer.answer
+    assert "toisen työnantajan" not in answer.answer  # "another employer" is not the second amendment
+
+
+def test_organisation_question_is_answered_by_its_name_row_not_a_persons(assistant):
+    answer = assistant.ask("Mikä organisaatio oli Kohti työtä ja koulutusta -hankkeen tuensaaja?")
+    assert answer.found
+    first_quote = answer.answer.splitlines()[1]
+    assert "Tuensaajan nimi Lieksan kaupunki" in first_quote, answer.answer
+    person = assistant.ask("Kuka oli Kohti työtä ja koulutusta -hankkeen yhteyshenkilö?")
+    assert "Raija Schroderus" in person.answer.splitlines()[1] or "Saastamoinen" in person.answer.splitlines()[1]
+
+
+def test_explanation_questions_are_detected():
+    assert analyse("Miten korona vaikutti hankkeeseen?").wants_explanation
+    assert analyse("Why was the project extended?").wants_explanation
+    assert not analyse("How many participants were planned?").wants_explanation
+
+
+def test_effects_are_quoted_with_the_rest_of_their_paragraph(assistant):
+    answer = assistant.ask("Miten henkilöstön vaihtuvuus vaikutti Kohti työtä ja koulutusta -hankkeeseen?")
+    assert answer.found
+    # The paragraph names the turnover first and its effects (recruiting, induction) after it.
+    assert "vaihtuvuus" in answer.answer and "perehdyttämiset" in answer.answer, answer.answer
+
+
+def test_a_list_announced_at_a_chunks_end_is_quoted_from_the_next_chunk(assistant):
+    answer = assistant.ask("Mistä työpaketeista Kohti työtä ja koulutusta -hanke koostuu hankekuvauksen mukaan?")
+    assert answer.found
+    lines = answer.answer.splitlines()
+    intro = next(i for i, line in enumerate(lines) if "seuraavista työpaketeista:" in line)
+    assert lines[intro + 1].startswith("„1. Vauhdittamo"), answer.answer  # the list's first item follows
