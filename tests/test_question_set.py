@@ -1,4 +1,5 @@
-"""The evaluation question set: schema, unique ids, sources that exist, evidence that is verbatim."""
+"""The evaluation question sets (the tuning set and the held-out set): schema, unique ids, sources
+that exist, evidence that is verbatim."""
 
 import json
 from collections import Counter
@@ -7,35 +8,47 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-QUESTIONS = [json.loads(line) for line in (REPO / "eval" / "questions.jsonl").read_text(encoding="utf-8").splitlines()
-             if line.strip()]
+QUESTION_FILES = ("questions.jsonl", "questions_heldout.jsonl")
 CATEGORIES = {"goal", "change", "result", "figure", "cross_doc", "unanswerable", "meta"}
+
+
+def load(name: str) -> list[dict]:
+    lines = (REPO / "eval" / name).read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+SETS = {name: load(name) for name in QUESTION_FILES}
+ITEMS = [(name, item) for name, items in SETS.items() for item in items]
 
 
 def collapse(text: str) -> str:
     return " ".join(text.split())
 
 
-def test_schema_and_unique_ids():
+@pytest.mark.parametrize("name", QUESTION_FILES)
+def test_schema_and_unique_ids(name):
+    questions = SETS[name]
     keys = {"id", "lang", "category", "question", "answer", "must_contain", "sources", "evidence"}
-    for item in QUESTIONS:
+    for item in questions:
         assert set(item) == keys, item["id"]
         assert item["lang"] in {"fi", "en"} and item["category"] in CATEGORIES
         assert isinstance(item["question"], str) and item["question"].strip()
         assert all(isinstance(group, list) and all(isinstance(s, str) for s in group) for group in item["must_contain"])
-    ids = [item["id"] for item in QUESTIONS]
+    ids = [item["id"] for item in questions]
     assert len(ids) == len(set(ids))
 
 
-def test_size_languages_and_categories():
-    assert len(QUESTIONS) >= 80
-    languages = Counter(item["lang"] for item in QUESTIONS)
-    assert min(languages.values()) >= 0.35 * len(QUESTIONS)
-    assert set(Counter(item["category"] for item in QUESTIONS)) == CATEGORIES
+@pytest.mark.parametrize("name", QUESTION_FILES)
+def test_size_languages_and_categories(name):
+    questions = SETS[name]
+    assert len(questions) >= 80
+    languages = Counter(item["lang"] for item in questions)
+    assert min(languages.values()) >= 0.35 * len(questions)
+    assert set(Counter(item["category"] for item in questions)) == CATEGORIES
 
 
-@pytest.mark.parametrize("item", QUESTIONS, ids=[item["id"] for item in QUESTIONS])
-def test_evidence_is_verbatim_in_its_sources(item):
+@pytest.mark.parametrize("name,item", ITEMS, ids=[f"{name.split('.')[0]}-{item['id']}" for name, item in ITEMS])
+def test_evidence_is_verbatim_in_its_sources(name, item):
     if item["category"] == "unanswerable":
         assert item["must_contain"] == [] and item["sources"] == [] and item["evidence"] == []
         return
