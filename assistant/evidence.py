@@ -30,6 +30,8 @@ TOTAL_RE = re.compile(r"\b(yhteensä|kokonais\w*|total)\b", re.I)
 TOTAL_BONUS = 0.15
 YEAR_RE = re.compile(r"\b(19|20)\d{2}\b")
 YEAR_BONUS = 0.1
+FOCUS_REACH = 25  # characters from a place name to its figure: "Juuassa 17", "Juuka 35"
+FOCUS_BONUS = 0.15
 MEASURE_WEIGHT = 0.5
 # "projekti" of "projektipäällikkö": a sentence about a project is not one about its manager.
 MODIFIER_WEIGHT = 0.5
@@ -114,7 +116,7 @@ def score_candidates(cands: list[Candidate], analysis: QueryAnalysis, index: Ind
         inner = _inner_parts(cand.text)
         cand.lexical = sum(weight[t] * (MODIFIER_WEIGHT if t in inner else 1.0) for t in cand.matched) / total_idf
         cand.figures = find_figures(cand.text, include_years=analysis.wants_date)
-        cand.primary = primary_figure(cand, index)
+        cand.primary = primary_figure(cand, index, analysis.focus_place)
         score = 0.55 * cand.lexical + 0.35 * (cand.hit.score / top_hit) - 0.01 * cand.position
         if analysis.wants_figure and cand.figures:
             score += 0.25
@@ -122,6 +124,8 @@ def score_candidates(cands: list[Candidate], analysis: QueryAnalysis, index: Ind
                 score -= UNIT_MISMATCH_PENALTY
             if whole_wanted and TOTAL_RE.search(cand.text):
                 score += TOTAL_BONUS
+            if analysis.focus_place and figure_follows_place(cand, analysis.focus_place):
+                score += FOCUS_BONUS  # "Juuka 35" answers "in Juuka specifically"; "345 in all" does not
         if analysis.wants_date and re.search(r"\d{1,2}\.\d{1,2}\.\d{4}", cand.text):
             score += 0.2
         elif analysis.wants_date and YEAR_RE.search(cand.text):
@@ -231,10 +235,22 @@ def select(cands: list[Candidate], analysis: QueryAnalysis, count: int = 3) -> l
     return chosen
 
 
-def primary_figure(cand: Candidate, index: IndexView | None = None) -> Figure | None:
-    """The number the sentence says about the question: near the rarest matched terms."""
+def figure_follows_place(cand: Candidate, place: str) -> bool:
+    return any(place in lemmas(m.group(0)) and any(0 <= f.start - m.end() <= FOCUS_REACH for f in cand.figures)
+               for m in re.finditer(r"\w+", cand.text))
+
+
+def primary_figure(cand: Candidate, index: IndexView | None = None, focus: str | None = None) -> Figure | None:
+    """The number the sentence says about the question: the one right after the place the question
+    singles out ("Lieksassa 90 ja Juuassa 17" for Juuka), else the one nearest the rarest matched terms."""
     if not cand.figures:
         return None
+    if focus is not None:
+        for match in re.finditer(r"\w+", cand.text):
+            if focus in lemmas(match.group(0)):
+                after = [f for f in cand.figures if 0 <= f.start - match.end() <= FOCUS_REACH]
+                if after:
+                    return after[0]
     weighted = []
     for match in re.finditer(r"\w+", cand.text):
         terms = _sentence_lemmas(match.group(0)) & cand.matched

@@ -57,6 +57,8 @@ class QueryAnalysis:
     answer_type: set[str] = field(default_factory=set)
     wants_name: bool = False
     wants_explanation: bool = False
+    # The one municipality a question singles out ("in Juuka specifically"); set with the index's places.
+    focus_place: str | None = None
     # Every lemma, part and base of the words that spell a project's name in this question
     # ("Työllisyyspalveluiden kehittämishanketta" → työllisyys, palvelu, kehittää…): here they only name it.
     name_terms: set[str] = field(default_factory=set)

@@ -112,6 +112,38 @@ def planned_given_for_realised(analysis: QueryAnalysis, chosen: list[Candidate],
     return not any(REALISED_LABEL_RE.match(c.text) for c in same_heading)
 
 
+# "…in Muhos specifically", "Juuan osalta", "pelkästään Juuassa": one place of a project is asked about.
+SPECIFIC_PLACE_CUE_RE = re.compile(r"^(specifically|particularly|alone|separately|erikseen|nimenomaan|pelkästään|"
+                                   r"yksinään|ainoastaan|osalta)$", re.I)
+
+
+def specific_place(analysis: QueryAnalysis, index: IndexView) -> str | None:
+    """The place a question singles out ("in Muhos specifically"): the project place nearest to the cue."""
+    tokens = words(analysis.text)
+    cues = [i for i, w in enumerate(tokens) if SPECIFIC_PLACE_CUE_RE.match(w)]
+    if not cues:
+        return None
+    places = {t for p in index.projects.values() for t in p.places}
+    located = [(i, lemmas(w)[0]) for i, w in enumerate(tokens) if w[:1].isupper() and lemmas(w)[0] in places]
+    if not located:
+        return None
+    return min(located, key=lambda item: min(abs(item[0] - c) for c in cues))[1]
+
+
+def place_not_broken_down(analysis: QueryAnalysis, index: IndexView, chosen: list[Candidate]) -> bool:
+    """The question asks about one municipality specifically, but the evidence never names it: the
+    documents give the project's figure, not that municipality's, and answering with it would pass
+    the whole for the part."""
+    place = analysis.focus_place
+    if place is None:
+        return False
+    for cand in chosen:
+        context = f"{cand.text} {cand.hit.chunk.section.split('›')[-1]}" if len(cand.text) < 60 else cand.text
+        if place in {lemmas(w)[0] for w in words(context)}:
+            return False
+    return True
+
+
 def should_refuse(analysis: QueryAnalysis, index: IndexView, hits: list[Hit],
                   chosen: list[Candidate], cands: list[Candidate] | None = None) -> bool:
     if not hits or not chosen:
@@ -128,5 +160,7 @@ def should_refuse(analysis: QueryAnalysis, index: IndexView, hits: list[Hit],
     if analysis.wants_figure and not any(c.figures for c in chosen):
         return best.lexical < 0.5
     if planned_given_for_realised(analysis, chosen, cands or chosen):
+        return True
+    if place_not_broken_down(analysis, index, chosen):
         return True
     return False

@@ -14,7 +14,7 @@ from assistant.conversation import Conversation, Turn
 from assistant.evidence import candidates, score_candidates, select
 from assistant.index import IndexView
 from assistant.query import analyse
-from assistant.refusal import out_of_corpus, should_refuse
+from assistant.refusal import out_of_corpus, should_refuse, specific_place
 from assistant.retrieval import HankeRetriever, Hit, HybridSearcher
 from core.settings import Settings, get_settings
 from core.types import Answer, Document, Passage
@@ -89,6 +89,7 @@ class Assistant:
         if named:
             evidence_hits = [h for h in evidence_hits if h.document.project in named] or evidence_hits
         cands = candidates(evidence_hits)
+        analysis.focus_place = specific_place(analysis, self.index)
         score_candidates(cands, analysis, self.index)
         chosen = select(cands, analysis, self.settings.answer_sentences)
         ranked = sorted(cands, key=lambda c: -c.score)

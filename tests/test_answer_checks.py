@@ -142,3 +142,15 @@ def test_a_list_announced_at_a_chunks_end_is_quoted_from_the_next_chunk(assistan
     lines = answer.answer.splitlines()
     intro = next(i for i, line in enumerate(lines) if "seuraavista työpaketeista:" in line)
     assert lines[intro + 1].startswith("„1. Vauhdittamo"), answer.answer  # the list's first item follows
+
+
+def test_one_municipality_specifically_is_refused_without_a_breakdown(assistant):
+    # The Oulu description gives the project's planned participants, not Muhos's share of them.
+    answer = assistant.ask("How many participants did the Oulu project have in Muhos specifically?")
+    assert not answer.found and answer.answer.startswith(texts.REFUSAL["en"])
+
+
+def test_one_municipality_specifically_gets_its_own_figure(assistant):
+    # "yrityshaastatteluja tehtiin Lieksassa 90 ja Juuassa 17": the breakdown exists, so answer with Juuka's.
+    answer = assistant.ask("How many company interviews did the Lieksa project do in Juuka specifically?")
+    assert answer.found and answer.answer.splitlines()[0].startswith(texts.FIGURE_LEAD["en"].format(value="17"))
