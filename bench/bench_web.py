@@ -23,6 +23,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -94,12 +95,15 @@ def start_server(data_dir: Path, timeout: float = 300, env: dict | None = None) 
     port = free_port()
     env = {**os.environ, "HANKE_DATA_DIR": str(data_dir), **(env or {})}
     started = time.perf_counter()
+    # A file, not a pipe: nobody reads a pipe during the run, and a full one would stall the server.
+    log = tempfile.NamedTemporaryFile(prefix="hanke-bench-serve-", suffix=".log", delete=False)
     process = subprocess.Popen([sys.executable, "-m", "assistant.cli", "serve", "--port", str(port)], cwd=REPO,
-                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                               env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
+    process.log_path = Path(log.name)
     url = f"http://127.0.0.1:{port}"
     while True:
         if process.poll() is not None:
-            sys.exit(f"the server exited: {process.stdout.read()}")
+            sys.exit(f"the server exited: {server_log(process)}")
         try:
             if httpx.get(url + "/healthz", timeout=2).json().get("model_loaded"):
                 return process, url, time.perf_counter() - started
@@ -109,6 +113,12 @@ def start_server(data_dir: Path, timeout: float = 300, env: dict | None = None) 
             process.kill()
             sys.exit("the server did not start in time")
         time.sleep(0.2)
+
+
+def server_log(process: subprocess.Popen, tail: int = 4000) -> str:
+    """The end of a server's output (start_server writes it to a file named in the message)."""
+    text = process.log_path.read_text(encoding="utf-8", errors="replace")
+    return f"{text[-tail:]}\n(whole log: {process.log_path})"
 
 
 def percentile(values: list[float], q: float) -> float:

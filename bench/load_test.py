@@ -27,7 +27,7 @@ from urllib.parse import urlparse
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_web import QUESTIONS, machine, memory_mb, percentile, start_server  # noqa: E402
+from bench_web import QUESTIONS, machine, memory_mb, percentile, server_log, start_server  # noqa: E402
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
@@ -132,12 +132,14 @@ def main() -> None:
         if args.during_upload and not token:
             sys.exit("--during-upload needs --token for a running server")
         result = run(url, args.clients, args.seconds, args.max_requests, args.during_upload, token)
-        result.update({"server": memory_mb(pid), "server_start_s": start_seconds, "machine": machine(),
+        result.update({"server": memory_mb(pid), "server_start_s": start_seconds,
+                       "server_exited": None if process is None else process.poll(),
+                       "server_log": None if process is None else str(process.log_path), "machine": machine(),
                        "date": time.strftime("%Y-%m-%d %H:%M %Z")})
     finally:
         if process is not None:
             if process.poll() is not None:
-                print(f"the server exited with {process.returncode} during the test:\n{process.stdout.read()}",
+                print(f"the server exited with {process.returncode} during the test:\n{server_log(process)}",
                       file=sys.stderr)
             process.terminate()
             process.wait(timeout=30)

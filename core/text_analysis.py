@@ -8,6 +8,7 @@ back to simplemma, which is weaker on consonant gradation and place names.
 from __future__ import annotations
 
 import re
+import threading
 from functools import lru_cache
 
 WORD_RE = re.compile(
@@ -31,12 +32,29 @@ ENGLISH_WORDS = frozenset(
 )
 
 
+class _SerialVoikko:
+    """One Voikko handle, used by one thread at a time: libvoikko handles are not thread-safe, and the
+    web server answers questions on many threads at once (unguarded calls crashed it under load)."""
+
+    def __init__(self, handle):
+        self._handle = handle
+        self._lock = threading.Lock()
+
+    def analyze(self, word: str) -> list[dict]:
+        with self._lock:
+            return self._handle.analyze(word)
+
+    def spell(self, word: str) -> bool:
+        with self._lock:
+            return self._handle.spell(word)
+
+
 @lru_cache(maxsize=1)
-def _voikko():
+def _voikko() -> _SerialVoikko | None:
     try:
         import libvoikko
 
-        return libvoikko.Voikko("fi")
+        return _SerialVoikko(libvoikko.Voikko("fi"))
     except Exception:  # library or dictionary missing: the fallback takes over
         return None
 

@@ -52,3 +52,38 @@ def test_wrapped_lines_stay_one_sentence():
     assert sentences[1:] == ["Sota vaikutti.", "Otsikko", "Uusi rivi."]
     table = "Rivi yksi\tarvo\nkaksi\tarvo"
     assert [table[s:e] for s, e in split_sentences(table)] == ["Rivi yksi\tarvo", "kaksi\tarvo"]
+
+
+CONCURRENT_LEMMAS = """
+import re, sys, threading
+from pathlib import Path
+from core.text_analysis import lemmas, word_classes
+text = " ".join(p.read_text(encoding="utf-8") for p in Path("corpus").glob("*.txt"))
+vocabulary = sorted(set(re.findall(r"[^\\W\\d_]+", text)))
+def work(k):
+    for word in vocabulary[k::4]:
+        lemmas(word), word_classes(word)
+threads = [threading.Thread(target=work, args=(k,)) for k in range(16)]
+[t.start() for t in threads]
+[t.join() for t in threads]
+print(len(vocabulary))
+"""
+
+
+def test_lemmas_from_many_threads_at_once_do_not_crash():
+    """The web server lemmatises questions on many threads; a libvoikko handle used by two threads at
+    once segfaults, which under load took the whole server down."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    if lemmatizer_name() != "voikko":
+        import pytest
+
+        pytest.skip("the crash is libvoikko's")
+    repo = Path(__file__).resolve().parent.parent
+    # A fresh process: its caches are cold, so every thread really calls Voikko.
+    run = subprocess.run([sys.executable, "-c", CONCURRENT_LEMMAS], cwd=repo, capture_output=True, text=True,
+                         timeout=300)
+    assert run.returncode == 0, (run.returncode, run.stderr[-2000:])
+    assert int(run.stdout) > 1000
