@@ -40,6 +40,8 @@ class Settings(BaseSettings):
         None, description="Bearer token for the web's write endpoints (upload, delete); none means writes are off.")
     max_upload_mb: int = Field(50, description="Largest file accepted by POST /api/documents.")
     max_upload_files: int = Field(10, description="Most files in one upload request.")
+    answer_threads: int = Field(0, ge=0, description="Answers computed at once by one web worker; "
+                                "0 = one per CPU core (more only make each request wait longer).")
 
     @property
     def max_upload_bytes(self) -> int:

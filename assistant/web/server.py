@@ -9,6 +9,7 @@ JSON and are inserted there as text, never as HTML.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import threading
 import uuid
@@ -234,6 +235,9 @@ class AppState:
         self._loaded_version = index_version(settings)
         self._reload_lock = threading.Lock()
         self.sessions = ConversationStore()
+        # Twenty questions computed at once on two cores fight over them (the embedding model and the
+        # GIL): throughput fell to half of what two at a time give. The rest wait their turn.
+        self.answer_slots = threading.BoundedSemaphore(settings.answer_threads or os.cpu_count() or 1)
         self.jobs = IngestQueue(settings, assistant.searcher.embeddings, on_change=self.reload)
 
     @property
@@ -323,8 +327,9 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         conversation = conversation_of(request, body.session_id)
         try:
             if conversation is None:
-                return state(request).assistant.ask(body.question, project=project).public()
-            with conversation.lock:  # one turn at a time per conversation
+                with state(request).answer_slots:
+                    return state(request).assistant.ask(body.question, project=project).public()
+            with conversation.lock, state(request).answer_slots:  # one turn at a time per conversation
                 return state(request).assistant.ask(body.question, project=project,
                                                     conversation=conversation).public()
         except QuestionError as error:
@@ -341,15 +346,16 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         project = project or None
         checked(request, question, project)  # errors still get a proper status code
         conversation = conversation_of(request, session_id)
-        assistant = state(request).assistant
+        assistant, slots = state(request).assistant, state(request).answer_slots
 
         def events() -> Iterator[str]:
             # The answer is extractive and ready at once; it is computed under the conversation's lock
             # and then sent piece by piece.
             if conversation is None:
-                produced = list(assistant.stream(question, project))
+                with slots:
+                    produced = list(assistant.stream(question, project))
             else:
-                with conversation.lock:
+                with conversation.lock, slots:
                     produced = list(assistant.stream(question, project, conversation))
             for event, data in produced:
                 yield sse(event, data)
