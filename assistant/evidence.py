@@ -25,7 +25,7 @@ BREAKDOWN_WEIGHT = 0.2
 IDENTITY_WEIGHT = 0.3
 # Words that say a figure is wanted (cost, budget, number) matter less than what it is a figure of.
 MEASURE_TERMS = {"kustannus", "budjetti", "määrä", "lukumäärä", "summa", "euro", "yhteensä", "osuus",
-                 "prosentti", "maksaa", "paljon", "moni", "kustannusarvio", "arvio"}
+                 "prosentti", "maksaa", "paljon", "moni", "kustannusarvio", "arvio", "kustantaa", "hinta"}
 TOTAL_RE = re.compile(r"\b(yhteensä|kokonais\w*|total)\b", re.I)
 TOTAL_BONUS = 0.15
 YEAR_RE = re.compile(r"\b(19|20)\d{2}\b")
@@ -54,7 +54,7 @@ class Candidate:
     score: float = 0.0
 
 
-def _sentence_lemmas(text: str) -> set[str]:
+def text_lemmas(text: str) -> set[str]:
     found: set[str] = set()
     for word in words(text):
         for piece in re.split(r"[-–]", word) if not word[:1].isdigit() else [word]:
@@ -103,12 +103,12 @@ def score_candidates(cands: list[Candidate], analysis: QueryAnalysis, index: Ind
     # "Budget of X?" names no cost item, so the total answers it, not the first cost line.
     whole_wanted = analysis.wants_figure and not (key - identity - MEASURE_TERMS - analysis.modifiers)
     for cand in cands:
-        sentence_lemmas = _sentence_lemmas(cand.text)
+        sentence_lemmas = text_lemmas(cand.text)
         if len(cand.text) < SHORT_SENTENCE or "\t" in cand.text:
             # "Suunniteltu: 465" or a form row means something only under its heading
             # (7.2 Osallistuvien henkilöiden…); a name line under "9.1 Missä aineisto säilytetään? ›
             # Lieksan kaupunki" needs the level above as well.
-            sentence_lemmas |= _sentence_lemmas(" ".join(cand.hit.chunk.section.split("›")[-HEADING_LEVELS:]))
+            sentence_lemmas |= text_lemmas(" ".join(cand.hit.chunk.section.split("›")[-HEADING_LEVELS:]))
         cand.matched = ((key & sentence_lemmas) - unpaired_ordinals(cand.text, analysis)) | (
             key & listed_ordinals(cand.text, analysis))
         # A term only inside the sentence's compounds as a first part ("Organisaatiotyyppi" for
@@ -253,7 +253,7 @@ def primary_figure(cand: Candidate, index: IndexView | None = None, focus: str |
                     return after[0]
     weighted = []
     for match in re.finditer(r"\w+", cand.text):
-        terms = _sentence_lemmas(match.group(0)) & cand.matched
+        terms = text_lemmas(match.group(0)) & cand.matched
         if terms:
             weight = max(index.idf(t) for t in terms) if index is not None else 1.0
             weighted.append((match.start(), weight))
@@ -268,7 +268,7 @@ def primary_figure(cand: Candidate, index: IndexView | None = None, focus: str |
     return max(cand.figures, key=closeness)
 
 
-UNIT_WORDS = {"henkilö": "persons", "osallistuja": "persons", "asiakas": "persons", "työnhakija": "persons",
+UNIT_WORDS = {"henkilö": "persons", "ihminen": "persons", "osallistuja": "persons", "asiakas": "persons", "työnhakija": "persons",
               "yritys": "companies", "työnantaja": "companies", "euro": "EUR", "päivä": "days"}
 
 
@@ -280,6 +280,8 @@ def figure_unit(cand: Candidate) -> str:
     end = cand.primary.start + len(cand.primary.text)
     if cand.primary.unit in ("€", "euroa", "e"):
         return "EUR"
+    if cand.primary.unit == "%":
+        return "%"
     following = words(re.sub(r"^\s*\([^)]*\)", "", cand.text[end:]))[:2]
     for word in following:
         for lemma in lemmas(word):
@@ -295,10 +297,22 @@ def figure_unit(cand: Candidate) -> str:
     return ""
 
 
+MONEY_TERMS = {"kustannus", "budjetti", "rahoitus", "maksaa", "hinta", "kustannusarvio"}
+SHARE_TERMS = {"osuus", "prosentti"}
+
+
 def question_units(analysis: QueryAnalysis) -> set[str]:
-    """What the question's figure counts (persons, companies, EUR, days), from its words (English
-    ones through their glossary translations, which are in the key terms)."""
-    return {UNIT_WORDS[t] for t in analysis.key_terms | analysis.lemmas if t in UNIT_WORDS}
+    """What the question's figure counts (persons, companies, EUR, %, days), from its words (English
+    ones through their glossary translations, which are in the key terms). A cost or funding
+    question wants euros, unless it asks for a share ("rahoitusosuus", "what percentage")."""
+    # Heads only: "kustannusmalli" (the cost model) asks for a model, not for euros.
+    terms = (analysis.key_terms | analysis.lemmas) - analysis.modifiers
+    units = {UNIT_WORDS[t] for t in terms if t in UNIT_WORDS}
+    if terms & SHARE_TERMS:
+        units.add("%")
+    elif terms & MONEY_TERMS:
+        units.add("EUR")
+    return units
 
 
 def counts_something_else(cand: Candidate, asked_units: set[str]) -> bool:
@@ -306,7 +320,9 @@ def counts_something_else(cand: Candidate, asked_units: set[str]) -> bool:
     if not asked_units or cand.primary is None:
         return False
     unit = figure_unit(cand)
-    return unit in set(UNIT_WORDS.values()) and unit not in asked_units
+    if asked_units == {"%"}:
+        return unit != "%"  # a share is answered by a percentage, not by the count next to it
+    return unit in set(UNIT_WORDS.values()) | {"%"} and unit not in asked_units
 
 
 def unpaired_ordinals(text: str, analysis: QueryAnalysis) -> set[str]:

@@ -56,6 +56,9 @@ GLOSSARY: dict[str, tuple[str, ...]] = {
     "change": ("muutos", "hankemuutos"), "changes": ("muutos", "hankemuutos"), "changed": ("muutos",),
     "steering": ("ohjausryhmä",), "group": ("ryhmä",), "feedback": ("palaute",), "risk": ("riski",),
     "risks": ("riski",), "sustainability": ("kestävä",), "equality": ("tasa-arvo",),
+    "south": ("etelä",), "north": ("pohjoinen", "pohjois"), "east": ("itä",), "west": ("länsi",),
+    "central": ("keski",), "karelia": ("karjala",), "ostrobothnia": ("pohjanmaa",), "lapland": ("lappi",),
+    "finland": ("suomi",),
     "gender": ("sukupuoli",), "region": ("alue", "maakunta"), "municipalities": ("kunta",),
     "municipality": ("kunta",), "city": ("kaupunki",), "authority": ("viranomainen", "vastuuviranomainen"),
     "responsible": ("vastuuviranomainen",), "ely": ("ely",), "centre": ("keskus",), "center": ("keskus",),
@@ -127,6 +130,17 @@ def _by_stem() -> dict[str, tuple[str, ...]]:
 
 
 GLOSSARY_BY_STEM = _by_stem()
+
+
+# Everyday Finnish for what the documents name with report vocabulary: a project "maksoi" (cost)
+# what its tables call "kustannukset".
+FINNISH_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "maksaa": ("kustannus",), "hinta": ("kustannus",),
+}
+
+
+def finnish_synonyms(lemmas: set[str]) -> set[str]:
+    return {synonym for lemma in lemmas for synonym in FINNISH_SYNONYMS.get(lemma, ())}
 
 
 def finnish_terms(word: str) -> tuple[str, ...]:

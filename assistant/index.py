@@ -94,7 +94,8 @@ class IndexView:
         if self._identity is None:
             names = {t for p in self.projects.values() for t in p.name_lemmas | p.places}
             # Not through compound parts: "kehittämishanke" names a project, "kehittää" does not.
-            self._identity = names | {b for t in names if len(lemmas(t)) == 1 for b in derivation_bases(t)}
+            self._identity = (names | {b for t in names if len(lemmas(t)) == 1 for b in derivation_bases(t)}
+                              | {code.lower() for code in self.projects})
         return self._identity
 
     def name_words(self) -> set[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from assistant.glossary import finnish_terms
+from assistant.glossary import finnish_synonyms, finnish_terms
 from core.text_analysis import (ENGLISH_WORDS, derivation_bases, finnishness, is_finnish_word, lemmas,
                                 word_classes, words)
 
@@ -13,12 +13,17 @@ FINNISH_STOP_LEMMAS = {
     "mikä", "mitä", "kuka", "ketkä", "missä", "milloin", "miten", "miksi", "montako", "moni", "paljonko",
     "kuinka", "paljon", "olla", "ja", "tai", "sekä", "se", "ne", "tämä", "tuo", "hän", "he", "oma",
     "kun", "jos", "että", "kuin", "mutta", "myös", "vain", "ei", "eli", "entä", "siis", "sitten",
-    "hanke", "hankkeessa", "mikäli", "saada", "tehdä", "voida", "kertoa", "asiakirja", "dokumentti",
+    "hanke", "hankkeessa", "mikäli", "saada", "tehdä", "voida", "kertoa", "asiakirja", "dokumentti", "paljo",
 }
+# "kokonaiskustannukset" is "kustannukset yhteensä": Voikko splits "kokonais" into "koko" + "nainen",
+# and the documents write the total as a "yhteensä" row.
+TOTAL_COMPOUND_RE = re.compile(r"\bkokonais(?=(kustann|budjet|rahoitu|määr|summ|hin[nt]))", re.I)
 FIGURE_CUES_EN = re.compile(r"\b(how (much|many|long)|what (did|does) .* cost|number of|amount|budget|"
                             r"percentage|share|total|count|sum|funding|figure)\b", re.I)
-FIGURE_CUES_FI = re.compile(r"\b(paljonko|montako|kuinka (paljon|moni|monta|pitkä)|määrä|summa|budjetti|"
-                            r"rahoitus|kustann|osuus|prosent|lukumäärä|euroa)", re.I)
+# Money words also as the last part of a compound: kokonaiskustannukset, hankebudjetti, EU-rahoitus.
+FIGURE_CUES_FI = re.compile(r"\b(paljonko|montako|kuinka (paljon|moni|monta|pitkä)|määrä|summa|"
+                            r"\w*(budjet|rahoitu|kustann|hinta|hinna)\w*|maksoi\w*|maksaa|osuus|prosent|lukumäärä|"
+                            r"euroa)", re.I)
 DATE_CUES = re.compile(r"\b(when|milloin|date|päivämäärä|alkoi|päättyi|start|end)\b", re.I)
 PERSON_CUES = re.compile(r"\b(who|kuka|ketkä|kenen|contact|yhteyshenkilö)\b", re.I)
 # A count ("how many") is answered only by a number; "how much" may be answered by a sentence.
@@ -59,6 +64,9 @@ class QueryAnalysis:
     wants_explanation: bool = False
     # The one municipality a question singles out ("in Juuka specifically"); set with the index's places.
     focus_place: str | None = None
+    # What a "how many" question counts: "Montako kalastajaa…" → {"kalastaja"}, "How many Ukrainians…"
+    # → {"ukrainalainen"}. Empty when the question does not say.
+    counted: set[str] = field(default_factory=set)
     # Every lemma, part and base of the words that spell a project's name in this question
     # ("Työllisyyspalveluiden kehittämishanketta" → työllisyys, palvelu, kehittää…): here they only name it.
     name_terms: set[str] = field(default_factory=set)
@@ -121,6 +129,25 @@ def answer_type_terms(tokens: list[str], language: str) -> set[str]:
     return set()
 
 
+COUNT_WORD_RE = re.compile(r"\b(?:how many|montako|moniko|kuinka (?:monta|moni)|minkä verran)\s+(\w+)(?:\s+(\w+))?", re.I)
+
+
+def counted_terms(question: str, language: str) -> set[str]:
+    """The lemmas of the noun a count question asks about (an adjective before it is skipped:
+    "how many new companies" counts companies)."""
+    match = COUNT_WORD_RE.search(question)
+    if not match:
+        return set()
+    for word in (w for w in match.groups() if w):
+        if language == "en":
+            found = set(finnish_terms(word.lower()))
+        else:
+            found = set(lemmas(word)) if "nimisana" in word_classes(word) else set()
+        if found:
+            return found - FINNISH_STOP_LEMMAS
+    return set()
+
+
 def language_text(question: str, names: set[str]) -> str:
     """The question without the words of project names: "budget of Kohti työtä ja koulutusta?" is
     an English question, though four of its six words are Finnish. A question that is nothing but
@@ -132,12 +159,15 @@ def language_text(question: str, names: set[str]) -> str:
 def analyse(question: str, names: set[str] | None = None) -> QueryAnalysis:
     """`names`: the lower-cased words of the indexed projects' names, left out when telling the
     question's language."""
+    question = TOTAL_COMPOUND_RE.sub("yhteensä ", question)
     fin = finnishness(language_text(question, names or set()))
     language = "fi" if fin > 0.5 else "en"
     all_lemmas: set[str] = set()
     key: set[str] = set()
     proper: list[str] = []
     tokens = words(question)
+    # "…vuonna 2021. Milloin…": a capital after a full stop starts a sentence; it is not a name.
+    sentence_starts = {m.group(1) for m in re.finditer(r"[.!?]\s+(\w+)", question)}
     keyword_query: list[str] = []
     heads: set[str] = set()
     parts: set[str] = set()
@@ -151,13 +181,15 @@ def analyse(question: str, names: set[str] | None = None) -> QueryAnalysis:
             key.add(lemmas(word)[0])
             keyword_query.append(lemmas(word)[0])
             continue
-        if position > 0 and word[:1].isupper() and lowered not in ENGLISH_WORDS:
+        if position > 0 and word[:1].isupper() and lowered not in ENGLISH_WORDS and word not in sentence_starts:
             proper.append(word)
         translated = finnish_terms(lowered) if language == "en" else ()
         if language == "en" and lowered in ENGLISH_WORDS and not translated:
             continue
         pieces = [p for p in re.split(r"[-–]", word) if p]
         word_lemmas = {lemma for piece in pieces for lemma in lemmas(piece)}
+        if language == "fi":
+            word_lemmas |= finnish_synonyms(word_lemmas)
         for piece in pieces:
             found = lemmas(piece)
             heads.update(found[:1] + found[-1:])  # the base form and the compound's last part
@@ -186,4 +218,5 @@ def analyse(question: str, names: set[str] | None = None) -> QueryAnalysis:
                          wants_count=bool(COUNT_CUES.search(question)), wants_realised=wants_realised,
                          modifiers=parts - heads, ordinals=ordinals, answer_type=answer_type,
                          wants_name=bool(PERSON_CUES.search(question)) or bool(answer_type & ORGANISATION_TERMS),
-                         name_terms=name_terms, wants_explanation=bool(EXPLANATION_CUES.search(question)))
+                         name_terms=name_terms, wants_explanation=bool(EXPLANATION_CUES.search(question)),
+                         counted=counted_terms(question, language))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.evidence import MEASURE_TERMS, Candidate
+from assistant.evidence import MEASURE_TERMS, UNIT_WORDS, Candidate, text_lemmas
 from assistant.glossary import finnish_terms
 from assistant.index import IndexView
 from assistant.query import FINNISH_STOP_LEMMAS, QueryAnalysis
@@ -27,7 +27,8 @@ MAX_UNKNOWN_SHARE = {"fi": 0.2, "en": 0.5}
 def unknown_names(analysis: QueryAnalysis, index: IndexView) -> list[str]:
     """Proper nouns of the question that occur nowhere in the corpus (e.g. "Helsinki")."""
     # The base form only: compound parts ("rova" + "niemi") would make any place name look known.
-    return [word for word in analysis.proper_nouns
+    names = [re.sub(r"['’]s$", "", word) for word in analysis.proper_nouns]  # "Oulu's" is Oulu
+    return [word for word in names
             if not finnish_terms(word.lower()) and not index.knows(lemmas(word)[0]) and not index.knows(word.lower())]
 
 
@@ -144,6 +145,21 @@ def place_not_broken_down(analysis: QueryAnalysis, index: IndexView, chosen: lis
     return True
 
 
+def counted_thing_missing(analysis: QueryAnalysis, chosen: list[Candidate]) -> bool:
+    """A count question whose counted thing ("kalastajaa", "Ukrainians") no chosen sentence mentions
+    together with a number: a number elsewhere counts something else (the 15 pages of a guide are not
+    15 Ukrainians employed)."""
+    if not (analysis.wants_count and analysis.counted):
+        return False
+    kinds = {UNIT_WORDS[t] for t in analysis.counted if t in UNIT_WORDS}
+    counted = analysis.counted | {word for word, kind in UNIT_WORDS.items() if kind in kinds}  # ihmistä ~ henkilöä
+    for cand in chosen:
+        context = f"{cand.text} {cand.hit.chunk.section.split('›')[-1]}" if len(cand.text) < 60 else cand.text
+        if counted & text_lemmas(context) and states_a_number(context):
+            return False
+    return True
+
+
 def should_refuse(analysis: QueryAnalysis, index: IndexView, hits: list[Hit],
                   chosen: list[Candidate], cands: list[Candidate] | None = None) -> bool:
     if not hits or not chosen:
@@ -157,6 +173,8 @@ def should_refuse(analysis: QueryAnalysis, index: IndexView, hits: list[Hit],
         return True
     if analysis.wants_count and not any(states_a_number(c.text) for c in chosen):
         return True  # "how many" with no number anywhere in the evidence
+    if counted_thing_missing(analysis, chosen):
+        return True
     if analysis.wants_figure and not any(c.figures for c in chosen):
         return best.lexical < 0.5
     if planned_given_for_realised(analysis, chosen, cands or chosen):

@@ -12,7 +12,8 @@ import threading
 from functools import lru_cache
 
 WORD_RE = re.compile(
-    r"\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?:,\d+)?"  # Finnish thousands: 1 137 380,50
+    r"[^\W\d_]+\d+\w*"  # codes are one word: S21712, TE2024 (not "s" and the number 21712)
+    r"|\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?:,\d+)?"  # Finnish thousands: 1 137 380,50
     r"|\d+(?:[,.]\d+)*"
     r"|[^\W\d_]+(?:['’][^\W\d_]+)*",
     re.UNICODE,

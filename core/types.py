@@ -119,4 +119,5 @@ class DocumentRecord(BaseModel):
     tokens: list[list[str]] = Field(default_factory=list, description="BM25 tokens per chunk.")
     facts: list[Fact] = Field(default_factory=list)
     pipeline_version: int = Field(0, description="Chunking version; a different one re-ingests the file.")
-    facts_version: int = Field(0, description="Fact extraction version; a different one re-extracts facts only.")
+    facts_version: int = Field(0, description="Fact and keyword-token extraction version; a different one "
+                                              "derives both again (no embedding).")

@@ -31,8 +31,9 @@ from ingest.metadata import detect_metadata, link_to_project
 
 # Bump when chunking or metadata change, so that unchanged files are re-ingested (and re-embedded).
 PIPELINE_VERSION = 2
-# Bump when fact extraction changes: facts are re-extracted without embedding anything.
-FACTS_VERSION = 3
+# Bump when fact extraction or keyword tokens change: facts and tokens are derived again and the
+# keyword index rebuilt, without embedding anything. (4: project codes are one token, S21712.)
+FACTS_VERSION = 4
 
 ProgressCallback = Callable[[str, int, int], None]  # (document, chunks done, chunks total)
 
@@ -184,11 +185,15 @@ class Ingestor:
         with self.timed("manifest_write"):
             self.documents.save(record)  # last: the record marks the document complete
 
-    def refresh_facts(self, record: DocumentRecord) -> None:
-        if record.facts_version != FACTS_VERSION:
-            record.facts = extract_facts(record.document.doc, record.text, record.sections)
-            record.facts_version = FACTS_VERSION
-            self.documents.save(record)
+    def refresh_derived(self, record: DocumentRecord) -> bool:
+        """Facts and keyword tokens of an unchanged document, again if their extraction changed."""
+        if record.facts_version == FACTS_VERSION:
+            return False
+        record.facts = extract_facts(record.document.doc, record.text, record.sections)
+        record.tokens = keyword_tokens(record)
+        record.facts_version = FACTS_VERSION
+        self.documents.save(record)
+        return True
 
     def remove(self, doc: str) -> None:
         self.documents.delete(doc)  # first: a crash after this leaves only orphans, which we clean
@@ -249,6 +254,7 @@ def ingest_paths(paths: list[Path], settings: Settings | None = None, embeddings
         existing = {r.document.doc: r.document for r in records}
         current = {r.document.doc for r in records if r.pipeline_version == PIPELINE_VERSION}
         seen: set[str] = set()
+        refreshed = False
         for path in files:
             doc = path.name
             if doc in seen:
@@ -260,7 +266,7 @@ def ingest_paths(paths: list[Path], settings: Settings | None = None, embeddings
                 digest = hashlib.sha256(data).hexdigest()
                 old = existing.get(doc)
                 if old is not None and old.sha256 == digest and doc in current:
-                    ingestor.refresh_facts(by_doc[doc])
+                    refreshed |= ingestor.refresh_derived(by_doc[doc])
                     report.unchanged.append(doc)
                     continue
                 with ingestor.timed("load_chunk_facts"):
@@ -281,7 +287,8 @@ def ingest_paths(paths: list[Path], settings: Settings | None = None, embeddings
                 if doc not in seen and source and any(source.is_relative_to(f) for f in folders):
                     ingestor.remove(doc)
                     report.removed.append(doc)
-        if report.added or report.updated or report.removed or not ingestor.keyword_index_matches(records):
+        if (report.added or report.updated or report.removed or refreshed
+                or not ingestor.keyword_index_matches(records)):
             with ingestor.timed("link_and_bm25"):
                 ingestor.link_unlinked()
                 report.total_chunks = ingestor.rebuild_keyword_index()
