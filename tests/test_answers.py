@@ -57,6 +57,29 @@ def test_out_of_corpus_question_is_refused_with_closest_passages(assistant):
     assert not finnish.found and finnish.answer.startswith(texts.REFUSAL["fi"])
 
 
+@pytest.mark.parametrize("question,totals", [
+    # Everyday words for costs: the lead is a euro total of the project, not a count or a share.
+    ("Paljonko Lieksan hanke maksoi?", ["1 421 725 €", "1 379 106,07 €"]),
+    ("Mitkä olivat S21712-hankkeen kokonaiskustannukset?", ["1 421 725", "1 379 106,07"]),
+    # The project code is not a figure.
+    ("What were the total costs of project S21712?", ["€1,421,725", "€1,379,106.07"]),
+])
+def test_cost_questions_are_led_by_a_total(assistant, question, totals):
+    answer = assistant.ask(question)
+    assert answer.found, answer.answer
+    lead = answer.answer.splitlines()[0]
+    assert any(total in lead for total in totals), lead
+    assert "21,712" not in lead and "21712" not in lead
+
+
+def test_a_count_of_something_the_documents_never_count_is_refused(assistant):
+    # The Lieksa documents mention Ukrainians and a 15-page guide, but never how many Ukrainians got work.
+    answer = assistant.ask("How many Ukrainians got a job through the Lieksa project?")
+    assert not answer.found, answer.answer
+    answered = assistant.ask("How many doctor appointments did the Lieksa project have?")
+    assert answered.found and "345" in answered.answer
+
+
 def test_disagreeing_figures_are_both_shown(assistant):
     answer = assistant.ask("How did the number of planned participants differ between the documents of "
                            "Kohti työtä ja koulutusta?")

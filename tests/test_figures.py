@@ -13,6 +13,12 @@ def test_finds_figures_but_not_dates_or_list_numbers():
     assert [f.value for f in find_figures("2. Ostopalvelut\t286 630,84")] == [286630.84]
 
 
+def test_codes_and_names_hold_no_figure():
+    assert find_figures("Hankekoodi: S21712") == []
+    assert find_figures("aiemmin 5T-hankkeella tuotettu portaali") == []
+    assert [f.value for f in find_figures("lääkäripalveluista (155 000e) ja 15-sivuinen opas")] == [155000, 15]
+
+
 def test_formats_for_the_reader():
     assert format_number(1379106.07, "en") == "1,379,106.07"
     assert format_number(1379106.07, "fi") == "1 379 106,07"

@@ -131,3 +131,25 @@ def test_a_stale_keyword_index_is_rebuilt_even_when_no_file_changed(small_settin
     assert view.keyword.ids == [c.id for r in records for c in r.chunks]
     scores = view.keyword.scores(tokens("yritystä"))
     assert view.keyword.ids[int(scores.argmax())].startswith("b.txt")
+
+
+def test_an_older_extraction_is_derived_again_without_embedding(small_settings, embeddings):
+    """Records written by an older fact/token extraction get new facts and tokens and a rebuilt
+    keyword index on the next ingest, with nothing embedded again."""
+    from assistant.index import IndexView
+    from core.text_analysis import tokens
+    from ingest.pipeline import FACTS_VERSION
+
+    write(small_settings.corpus_dir, "a.txt", DOC_A)
+    ingest_paths([small_settings.corpus_dir], small_settings, embeddings)
+    store = DocumentStore(small_settings.data_dir)
+    old = store.all()[0]
+    old.facts, old.tokens, old.facts_version = [], [["s", "90001"] for _ in old.chunks], FACTS_VERSION - 1
+    store.save(old)
+
+    report = ingest_paths([small_settings.corpus_dir], small_settings, embeddings)
+    assert report.unchanged == ["a.txt"] and report.chunks_embedded == 0
+    record = DocumentStore(small_settings.data_dir).all()[0]
+    assert record.facts_version == FACTS_VERSION and record.facts
+    view = IndexView.load(small_settings)
+    assert view.keyword.scores(tokens("S90001")).max() > 0  # the code is one token again, and searchable

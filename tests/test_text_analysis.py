@@ -17,6 +17,11 @@ def test_compound_parts_are_indexed():
         assert expected in got, (expected, got)
 
 
+def test_project_codes_are_one_token():
+    assert "s21712" in tokens("Hankekoodi: S21712")
+    assert "21712" not in tokens("S21712-hankkeen kustannukset")
+
+
 def test_finnish_thousands_are_one_token():
     assert "1137380" in tokens("Myönnetty EU- ja valtion rahoitus: 1 137 380")
 
