@@ -11,6 +11,9 @@ from core.store import DocumentStore, IndexMissingError, KeywordIndex, VectorSto
 from core.text_analysis import derivation_bases, lemmas, words
 from core.types import Chunk, Document, DocumentRecord
 
+# Shorter words end or start too many others ("aika" ends "jatkoaika") to say anything.
+COMPOUND_MIN_CHARS = 8
+
 
 @dataclass
 class Project:
@@ -78,6 +81,13 @@ class IndexView:
 
     def knows(self, term: str) -> bool:
         return term in self.doc_freq
+
+    def knows_compound(self, term: str) -> bool:
+        """A compound the corpus uses as part of a longer one: "päivämäärä" in "päättymispäivämäärä",
+        "päättymispäivä" and "lisäraha" at the start of "päättymispäivämäärä" and "lisärahoitus"."""
+        if len(term) < COMPOUND_MIN_CHARS:
+            return False
+        return any(known != term and (known.endswith(term) or known.startswith(term)) for known in self.doc_freq)
 
     def document(self, doc: str) -> Document:
         return self.records[doc].document

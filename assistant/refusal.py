@@ -36,7 +36,8 @@ def unknown_share(analysis: QueryAnalysis, index: IndexView) -> float:
     """Share of the question's content words that the corpus never uses.
 
     Finnish: nouns whose base form occurs nowhere (kuukausipalkka, puheenjohtaja); compound parts do
-    not count, since "puhe" + "johtaja" existing says nothing about "puheenjohtaja". English: words
+    not count, since "puhe" + "johtaja" existing says nothing about "puheenjohtaja", but a compound
+    the corpus has inside a longer one does ("päivämäärä" of "päättymispäivämäärä"). English: words
     that are neither function words, nor in the glossary, nor anywhere in the corpus (which has one
     English summary, so ordinary English words are known).
     """
@@ -49,7 +50,7 @@ def unknown_share(analysis: QueryAnalysis, index: IndexView) -> float:
         if finnish_terms(word.lower()) or index.knows(word.lower()):
             continue
         base = lemmas(word)[0]
-        if index.knows(base):
+        if index.knows(base) or (len(lemmas(word)) > 1 and index.knows_compound(base)):
             continue
         if analysis.language == "en" or is_noun(word):
             unknown += 1
