@@ -19,7 +19,7 @@ FINNISH_STOP_LEMMAS = {
 # and the documents write the total as a "yhteensä" row.
 TOTAL_COMPOUND_RE = re.compile(r"\bkokonais(?=(kustann|budjet|rahoitu|määr|summ|hin[nt]))", re.I)
 FIGURE_CUES_EN = re.compile(r"\b(how (much|many|long)|what (did|does) .* cost|number of|amount|budget|"
-                            r"percentage|share|total|count|sum|funding|figure)\b", re.I)
+                            r"percentage|share|total|count|sum|funding|figure|rate)\b", re.I)
 # Money words also as the last part of a compound: kokonaiskustannukset, hankebudjetti, EU-rahoitus.
 FIGURE_CUES_FI = re.compile(r"\b(paljonko|montako|kuinka (paljon|moni|monta|pitkä)|määrä|summa|"
                             r"\w*(budjet|rahoitu|kustann|hinta|hinna)\w*|maksoi\w*|maksaa|osuus|prosent|lukumäärä|"

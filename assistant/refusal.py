@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.evidence import MEASURE_TERMS, UNIT_WORDS, Candidate, text_lemmas
+from assistant.evidence import MEASURE_TERMS, UNIT_WORDS, Candidate, question_units, text_lemmas
 from assistant.glossary import finnish_terms
 from assistant.index import IndexView
 from assistant.query import FINNISH_STOP_LEMMAS, QueryAnalysis
@@ -119,6 +119,21 @@ SPECIFIC_PLACE_CUE_RE = re.compile(r"^(specifically|particularly|alone|separatel
                                    r"yksinään|ainoastaan|osalta)$", re.I)
 
 
+# Asked for a time outright (not "end up", "start" in other senses).
+WHEN_RE = re.compile(r"\b(when|milloin|what date|which date|minä päivänä|mihin aikaan)\b", re.I)
+DATE_OR_YEAR_RE = re.compile(r"\b(\d{1,2}\.\d{1,2}\.(19|20)\d{2}|(19|20)\d{2})\b")
+
+
+def year_not_broken_down(analysis: QueryAnalysis, chosen: list[Candidate]) -> bool:
+    """"…in 2020 alone", "vuonna 2020 erikseen": one year is singled out, but the evidence never names
+    it, so its figure is the whole project's, not that year's."""
+    tokens = words(analysis.text)
+    if not any(SPECIFIC_PLACE_CUE_RE.match(w) for w in tokens):
+        return False
+    years = {w for w in tokens if re.fullmatch(r"(19|20)\d{2}", w)}
+    return bool(years) and not any(year in c.text for c in chosen for year in years)
+
+
 def specific_place(analysis: QueryAnalysis, index: IndexView) -> str | None:
     """The place a question singles out ("in Muhos specifically"): the project place nearest to the cue."""
     tokens = words(analysis.text)
@@ -177,7 +192,12 @@ def should_refuse(analysis: QueryAnalysis, index: IndexView, hits: list[Hit],
     if counted_thing_missing(analysis, chosen):
         return True
     if analysis.wants_figure and not any(c.figures for c in chosen):
-        return best.lexical < 0.5
+        # "How much did X cost" is answered by a sum only; other "how much" questions by a sentence too.
+        return best.lexical < 0.5 or "EUR" in question_units(analysis)
+    if WHEN_RE.search(analysis.text) and not any(DATE_OR_YEAR_RE.search(c.text) for c in chosen):
+        return True  # "milloin" with no date or year anywhere in the evidence
+    if year_not_broken_down(analysis, chosen):
+        return True
     if planned_given_for_realised(analysis, chosen, cands or chosen):
         return True
     if place_not_broken_down(analysis, index, chosen):
