@@ -16,7 +16,8 @@ from core.text_analysis import lemmas, words
 from core.types import Fact
 
 COMPARE_RE = re.compile(
-    r"\b(which (project|projects)|what project|mikä hanke|mitkä hankkeet|missä hankkeessa|kumpi|kummassa|"
+    r"\b(which (project|projects)|which of the projects|what project|mikä hanke|mitkä hankkeet|"
+    r"mitkä (\w+ )?hankkeista|missä hankkeessa|kumpi|kummassa|"
     r"compare|vertaa|vertailu|most|least|largest|biggest|smallest|longest|shortest|eniten|vähiten|suurin|"
     r"pienin|pisin|lyhin|all projects|kaikki hankkeet|kaikkien hankkeiden|each project|jokaisen)\b", re.I)
 CHANGE_RE = re.compile(

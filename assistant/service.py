@@ -8,7 +8,7 @@ from typing import Iterator
 
 from assistant import texts
 from assistant.compose import compose_answer, compose_refusal, prepend_fact_lines
-from assistant.fact_answers import change_answer, compare_projects
+from assistant.fact_answers import change_answer, compare_projects, field_answer
 from assistant.facts import FactIndex, is_comparison
 from assistant.conversation import Conversation, Turn
 from assistant.evidence import candidates, score_candidates, select
@@ -104,6 +104,8 @@ class Assistant:
         else:
             code = project or (next(iter(named)) if len(named) == 1 else hits[0].document.project if hits else None)
             lines, facts = change_answer(analysis, resolved, self.facts, code) if in_corpus else ([], [])
+            if not lines and in_corpus and (named or project):
+                lines, facts = field_answer(analysis, resolved, self.facts, [project] if project else sorted(named))
             citations_from_facts = bool(lines)
             if found:
                 text, citations = compose_answer(analysis, chosen, ranked)

@@ -80,6 +80,18 @@ def test_a_count_of_something_the_documents_never_count_is_refused(assistant):
     assert answered.found and "345" in answered.answer
 
 
+def test_a_project_field_is_answered_from_its_row(assistant):
+    answer = assistant.ask("Minkä ELY-keskuksen vastuulla Oulun seudun työllisyyspalveluiden kehittämishanke oli?")
+    assert answer.answer.startswith("Vastuuviranomainen: Pohjois-Pohjanmaan"), answer.answer
+    assert answer.citations[0].quote.startswith("Vastuuviranomainen")
+    regions = assistant.ask("Mihin maakuntiin Kohti työtä ja koulutusta ja Uudet kasvot kohdistuivat?")
+    first, second = regions.answer.splitlines()[:2]
+    assert "Kohti työtä ja koulutusta" in first and "Pohjois-Karjala" in first, regions.answer
+    assert "Uudet kasvot" in second and "Etelä-Savo" in second, regions.answer
+    english = assistant.ask("Which ELY Centre was responsible for Uudet kasvot?")
+    assert english.answer.startswith("Responsible authority: Etelä-Savon"), english.answer
+
+
 def test_disagreeing_figures_are_both_shown(assistant):
     answer = assistant.ask("How did the number of planned participants differ between the documents of "
                            "Kohti työtä ja koulutusta?")
