@@ -297,7 +297,8 @@ def figure_unit(cand: Candidate) -> str:
     return ""
 
 
-MONEY_TERMS = {"kustannus", "budjetti", "rahoitus", "maksaa", "hinta", "kustannusarvio"}
+MONEY_TERMS = {"kustannus", "budjetti", "rahoitus", "maksaa", "hinta", "kustannusarvio", "ostopalvelu", "palkka",
+               "palkkakustannus"}
 SHARE_TERMS = {"osuus", "prosentti"}
 
 
@@ -320,6 +321,8 @@ def counts_something_else(cand: Candidate, asked_units: set[str]) -> bool:
     if not asked_units or cand.primary is None:
         return False
     unit = figure_unit(cand)
+    if "EUR" in asked_units and unit.startswith("noun:"):
+        return True  # "1768 toimenpidettä" counts measures; a cost question wants a sum
     if asked_units == {"%"}:
         return unit != "%"  # a share is answered by a percentage, not by the count next to it
     return unit in set(UNIT_WORDS.values()) | {"%"} and unit not in asked_units

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.evidence import MEASURE_TERMS, UNIT_WORDS, Candidate, question_units, text_lemmas
+from assistant.evidence import MEASURE_TERMS, UNIT_WORDS, Candidate, counts_something_else, question_units, text_lemmas
 from assistant.glossary import finnish_terms
 from assistant.index import IndexView
 from assistant.query import FINNISH_STOP_LEMMAS, QueryAnalysis
@@ -194,6 +194,8 @@ def should_refuse(analysis: QueryAnalysis, index: IndexView, hits: list[Hit],
     if analysis.wants_figure and not any(c.figures for c in chosen):
         # "How much did X cost" is answered by a sum only; other "how much" questions by a sentence too.
         return best.lexical < 0.5 or "EUR" in question_units(analysis)
+    if analysis.wants_figure and "EUR" in question_units(analysis) and all(counts_something_else(c, {"EUR"}) for c in chosen if c.primary):
+        return True  # a cost question whose evidence only counts things (measures, people)
     if WHEN_RE.search(analysis.text) and not any(DATE_OR_YEAR_RE.search(c.text) for c in chosen):
         return True  # "milloin" with no date or year anywhere in the evidence
     if year_not_broken_down(analysis, chosen):
