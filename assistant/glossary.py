@@ -16,6 +16,7 @@ GLOSSARY: dict[str, tuple[str, ...]] = {
     "appointment": ("aika", "lääkäriaika"), "appointments": ("aika", "lääkäriaika"),
     "participant": ("osallistuja", "henkilö", "osallistujamäärä"),
     "participants": ("osallistuja", "henkilö", "osallistujamäärä", "osallistuva"),
+    "participating": ("osallistuva", "osallistua"), "participated": ("osallistua",), "took part": ("osallistua",),
     "people": ("henkilö", "asiakas"), "persons": ("henkilö",), "person": ("henkilö",),
     "client": ("asiakas",), "clients": ("asiakas",), "customer": ("asiakas",), "customers": ("asiakas",),
     "jobseeker": ("työnhakija",), "jobseekers": ("työnhakija",), "job": ("työ", "työpaikka"),

@@ -24,6 +24,10 @@ MIN_SIMILARITY = 0.45
 MAX_UNKNOWN_SHARE = {"fi": 0.2, "en": 0.5}
 
 
+ENGLISH_NUMBER_WORDS = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+                        "twelve", "dozen", "hundred", "thousand", "million"}
+
+
 def unknown_names(analysis: QueryAnalysis, index: IndexView) -> list[str]:
     """Proper nouns of the question that occur nowhere in the corpus (e.g. "Helsinki")."""
     # The base form only: compound parts ("rova" + "niemi") would make any place name look known.
@@ -42,7 +46,7 @@ def unknown_share(analysis: QueryAnalysis, index: IndexView) -> float:
     English summary, so ordinary English words are known).
     """
     content = [w for w in words(analysis.text) if not w[:1].isdigit() and w.lower() not in ENGLISH_WORDS
-               and w.lower() not in FINNISH_STOP_LEMMAS]
+               and w.lower() not in FINNISH_STOP_LEMMAS and w.lower() not in ENGLISH_NUMBER_WORDS]
     if not content:
         return 0.0
     unknown = 0
@@ -63,8 +67,6 @@ def out_of_corpus(analysis: QueryAnalysis, index: IndexView) -> bool:
         unknown_share(analysis, index) >= MAX_UNKNOWN_SHARE[analysis.language])
 
 
-ENGLISH_NUMBER_WORDS = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
-                        "twelve", "dozen", "hundred", "thousand", "million"}
 PLANNED_LABEL_RE = re.compile(r"^\s*(suunnit\w*|planned|tavoite\w*|target)\b", re.I)
 REALISED_LABEL_RE = re.compile(r"^\s*(toteutu\w*|realised|realized|actual)\b", re.I)
 
