@@ -20,6 +20,10 @@ from core.text_analysis import is_noun, lemmas, looks_like_person, related_lemma
 
 BOILERPLATE_RE = re.compile(r"^(Ei liity suoraan hankkeen tavoitteisiin\.?|Ei relevantti.*|Ei vaikutusta\.?)$")
 SHORT_SENTENCE = 60
+# A form row answered with a tick ("…edistäminen: Ei", "…\tKyllä") answers only a yes/no question.
+CHECKBOX_ROW_RE = re.compile(r"[:\t]\s*(Ei|Kyllä)\s*$")
+YES_NO_QUESTION_RE = re.compile(r"^\s*(\w+(ko|kö)\b|is|was|were|did|does|do|has|have|are)\b", re.I)
+CHECKBOX_PENALTY = 0.4
 HEADING_LEVELS = 2
 BREAKDOWN_WEIGHT = 0.2
 IDENTITY_WEIGHT = 0.3
@@ -136,6 +140,8 @@ def score_candidates(cands: list[Candidate], analysis: QueryAnalysis, index: Ind
             score -= 0.2
         if BOILERPLATE_RE.match(cand.text.strip()):
             score -= 0.5
+        if CHECKBOX_ROW_RE.search(cand.text) and not YES_NO_QUESTION_RE.match(analysis.text):
+            score -= CHECKBOX_PENALTY  # "Hankkeen päätavoite on sukupuolten tasa-arvon edistäminen: Ei" is a form tick
         cand.score = score
 
 
