@@ -57,6 +57,8 @@ GLOSSARY: dict[str, tuple[str, ...]] = {
     "change": ("muutos", "hankemuutos"), "changes": ("muutos", "hankemuutos"), "changed": ("muutos",),
     "steering": ("ohjausryhmä",), "group": ("ryhmä",), "feedback": ("palaute",), "risk": ("riski",),
     "risks": ("riski",), "sustainability": ("kestävä",), "equality": ("tasa-arvo",),
+    "focus": ("keskittyä", "painopiste"), "focused": ("keskittyä", "painopiste"), "focusing": ("keskittyä",),
+    "concentrate": ("keskittyä",), "concentrated": ("keskittyä",), "concentrating": ("keskittyä",),
     "south": ("etelä",), "north": ("pohjoinen", "pohjois"), "east": ("itä",), "west": ("länsi",),
     "central": ("keski",), "karelia": ("karjala",), "ostrobothnia": ("pohjanmaa",), "lapland": ("lappi",),
     "finland": ("suomi",),

@@ -148,6 +148,22 @@ def counted_terms(question: str, language: str) -> set[str]:
     return set()
 
 
+def preamble_terms(question: str, language: str) -> set[str]:
+    """Terms only in the sentences before the asking one: "X piti kokeilla jo vuonna 2021. Milloin X
+    lopulta alkoi?" states the plan as context; the sentence that repeats it is not the answer."""
+    sentences = [part for part in re.split(r"(?<=[.!?])\s+", question.strip()) if part]
+    if len(sentences) < 2:
+        return set()
+
+    def terms(text: str) -> set[str]:
+        found: set[str] = set()
+        for word in words(text):
+            found.update(finnish_terms(word.lower()) if language == "en" else lemmas(word))
+        return found
+
+    return terms(" ".join(sentences[:-1])) - terms(sentences[-1])
+
+
 def language_text(question: str, names: set[str]) -> str:
     """The question without the words of project names: "budget of Kohti työtä ja koulutusta?" is
     an English question, though four of its six words are Finnish. A question that is nothing but
@@ -184,6 +200,8 @@ def analyse(question: str, names: set[str] | None = None) -> QueryAnalysis:
         if position > 0 and word[:1].isupper() and lowered not in ENGLISH_WORDS and word not in sentence_starts:
             proper.append(word)
         translated = finnish_terms(lowered) if language == "en" else ()
+        if language == "en" and tokens[position + 1:position + 2] == ["up"]:
+            translated = ()  # "end up", "set up", "take up": not the verb's own sense
         if language == "en" and lowered in ENGLISH_WORDS and not translated:
             continue
         pieces = [p for p in re.split(r"[-–]", word) if p]
@@ -216,7 +234,8 @@ def analyse(question: str, names: set[str] | None = None) -> QueryAnalysis:
     return QueryAnalysis(question, language, fin, all_lemmas, keyword_query, key - FINNISH_STOP_LEMMAS, proper,
                          wants_figure, bool(DATE_CUES.search(question)), bool(PERSON_CUES.search(question)),
                          wants_count=bool(COUNT_CUES.search(question)), wants_realised=wants_realised,
-                         modifiers=parts - heads, ordinals=ordinals, answer_type=answer_type,
+                         modifiers=(parts - heads) | preamble_terms(question, language),
+                         ordinals=ordinals, answer_type=answer_type,
                          wants_name=bool(PERSON_CUES.search(question)) or bool(answer_type & ORGANISATION_TERMS),
                          name_terms=name_terms, wants_explanation=bool(EXPLANATION_CUES.search(question)),
                          counted=counted_terms(question, language))

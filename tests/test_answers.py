@@ -92,6 +92,16 @@ def test_a_project_field_is_answered_from_its_row(assistant):
     assert english.answer.startswith("Responsible authority: Etelä-Savon"), english.answer
 
 
+def test_a_context_sentence_before_the_question_does_not_pick_the_answer(assistant):
+    # The first sentence restates the plan; the answer is what happened.
+    answer = assistant.ask("Uudet kasvot -hankkeessa pohjoismaista mallia piti kokeilla jo vuonna 2021. "
+                           "Milloin pohjoismaisen työnhaun malli loppuraportin mukaan lopulta alkoi?")
+    assert "toukokuussa 2022" in answer.answer.splitlines()[1], answer.answer
+    english = assistant.ask("The Lieksa project set out to build a model for work-based immigration. "
+                            "What did it actually end up concentrating on?")
+    assert "ukrainalaisten" in english.answer.splitlines()[1], english.answer
+
+
 def test_disagreeing_figures_are_both_shown(assistant):
     answer = assistant.ask("How did the number of planned participants differ between the documents of "
                            "Kohti työtä ja koulutusta?")
