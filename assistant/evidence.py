@@ -30,6 +30,9 @@ IDENTITY_WEIGHT = 0.3
 # Words that say a figure is wanted (cost, budget, number) matter less than what it is a figure of.
 MEASURE_TERMS = {"kustannus", "budjetti", "määrä", "lukumäärä", "summa", "euro", "yhteensä", "osuus",
                  "prosentti", "maksaa", "paljon", "moni", "kustannusarvio", "arvio", "kustantaa", "hinta"}
+# Words that say where or when a figure was given, not what it is of ("loppuraportin mukaan", "alussa").
+SOURCE_TERMS = {"loppuraportti", "raportti", "tiedote", "lehdistötiedote", "hankekuvaus", "kuvaus", "hakemus",
+                "suunnitelma", "hankesuunnitelma", "mukaan", "alku", "loppu", "alussa", "lopussa", "alkuperäinen"}
 TOTAL_RE = re.compile(r"\b(yhteensä|kokonais\w*|total)\b", re.I)
 TOTAL_BONUS = 0.15
 YEAR_RE = re.compile(r"\b(19|20)\d{2}\b")
@@ -105,7 +108,7 @@ def score_candidates(cands: list[Candidate], analysis: QueryAnalysis, index: Ind
     top_hit = max((c.hit.score for c in cands), default=1.0) or 1.0
     asked_units = question_units(analysis)
     # "Budget of X?" names no cost item, so the total answers it, not the first cost line.
-    whole_wanted = analysis.wants_figure and not (key - identity - MEASURE_TERMS - analysis.modifiers)
+    whole_wanted = analysis.wants_figure and not (key - identity - MEASURE_TERMS - SOURCE_TERMS - analysis.modifiers)
     for cand in cands:
         sentence_lemmas = text_lemmas(cand.text)
         if len(cand.text) < SHORT_SENTENCE or "\t" in cand.text:
