@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.evidence import MEASURE_TERMS, UNIT_WORDS, Candidate, counts_something_else, question_units, text_lemmas
+from assistant.evidence import MEASURE_TERMS, SOURCE_TERMS, UNIT_WORDS, Candidate, counts_something_else, question_units, text_lemmas
 from assistant.glossary import finnish_terms
 from assistant.index import IndexView
 from assistant.query import FINNISH_STOP_LEMMAS, QueryAnalysis
@@ -20,6 +20,7 @@ from core.text_analysis import ENGLISH_WORDS, is_noun, lemmas, word_classes, wor
 
 MIN_LEXICAL = 0.35
 MIN_SIMILARITY = 0.45
+MIN_FIGURE_LEXICAL = 0.1
 # Finnish nouns the corpus never uses are a strong sign; untranslated English words a weaker one.
 MAX_UNKNOWN_SHARE = {"fi": 0.2, "en": 0.5}
 
@@ -178,6 +179,14 @@ def counted_thing_missing(analysis: QueryAnalysis, chosen: list[Candidate]) -> b
     return True
 
 
+def names_more_than_a_measure(analysis: QueryAnalysis, index: IndexView) -> bool:
+    """"Budget of Uudet kasvot?" names only a project and a measure; any sentence giving it scores low
+    on the question's words, so low overlap says nothing there."""
+    identity = index.identity_terms() | analysis.name_terms
+    return bool({t for t in analysis.key_terms if index.knows(t)} - identity - MEASURE_TERMS - SOURCE_TERMS
+                - analysis.modifiers)
+
+
 def should_refuse(analysis: QueryAnalysis, index: IndexView, hits: list[Hit],
                   chosen: list[Candidate], cands: list[Candidate] | None = None) -> bool:
     if not hits or not chosen:
@@ -189,6 +198,8 @@ def should_refuse(analysis: QueryAnalysis, index: IndexView, hits: list[Hit],
     if best.lexical < MIN_LEXICAL and (top_similarity < MIN_SIMILARITY
                                        or asked_terms_missing(analysis, index, chosen)):
         return True
+    if analysis.wants_figure and best.lexical < MIN_FIGURE_LEXICAL and names_more_than_a_measure(analysis, index):
+        return True  # the number found sits in a sentence that shares almost nothing with the question
     if analysis.wants_count and not any(states_a_number(c.text) for c in chosen):
         return True  # "how many" with no number anywhere in the evidence
     if counted_thing_missing(analysis, chosen):
@@ -196,6 +207,9 @@ def should_refuse(analysis: QueryAnalysis, index: IndexView, hits: list[Hit],
     if analysis.wants_figure and not any(c.figures for c in chosen):
         # "How much did X cost" is answered by a sum only; other "how much" questions by a sentence too.
         return best.lexical < 0.5 or "EUR" in question_units(analysis)
+    if (analysis.wants_figure and question_units(analysis) == {"%"}
+            and not any(c.primary and c.primary.unit == "%" or "\t" in c.text for c in chosen)):
+        return True  # a rate or percentage asked, and no percentage (nor a table's share column) found
     if analysis.wants_figure and "EUR" in question_units(analysis) and all(counts_something_else(c, {"EUR"}) for c in chosen if c.primary):
         return True  # a cost question whose evidence only counts things (measures, people)
     if WHEN_RE.search(analysis.text) and not any(DATE_OR_YEAR_RE.search(c.text) for c in chosen):

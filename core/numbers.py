@@ -9,9 +9,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-# Not inside a code or name: "S21712", "5T-hanke" hold no figure ("155 000e" still does).
+# Not inside a code or name: "S21712", "5T-hanke", the business ID "0169321-6" hold no figure
+# ("155 000e" still does).
 NUMBER_RE = re.compile(
-    r"(?<![\w.,])(\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?:,\d+)?|\d+(?:,\d+)?)(?!\d|\.\d|[^\W\d_eE])"
+    r"(?<![\w.,])(?<!\d{7}-)(\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?:,\d+)?|\d+(?:,\d+)?)(?!\d|\.\d|[^\W\d_eE]|-\d\b)"
     r"(\s*(?:%|€|euroa|e\b|milj\.?|kpl|henkilö\w*|asiak\w*|yritys\w*|yrityst\w*|työnantaj\w*|päivä\w*))?",
     re.IGNORECASE)
 DATE_RE = re.compile(r"\b\d{1,2}\.\d{1,2}\.(?:19|20)\d{2}\b")

@@ -72,6 +72,14 @@ def test_cost_questions_are_led_by_a_total(assistant, question, totals):
     assert "21,712" not in lead and "21712" not in lead
 
 
+def test_a_figure_found_only_in_an_unrelated_sentence_is_refused(assistant):
+    # The documents give no unemployment rate for Lieksa; "10 % eläköityy" is about retiring staff.
+    assert not assistant.ask("What was the unemployment rate in Lieksa in 2018?").found
+    # A question naming only a project and a measure is still answered.
+    budget = assistant.ask("Budget of Uudet kasvot?")
+    assert budget.found, budget.answer
+
+
 def test_a_count_of_something_the_documents_never_count_is_refused(assistant):
     # The Lieksa documents mention Ukrainians and a 15-page guide, but never how many Ukrainians got work.
     answer = assistant.ask("How many Ukrainians got a job through the Lieksa project?")
