@@ -57,7 +57,7 @@ GLOSSARY: dict[str, tuple[str, ...]] = {
     "change": ("muutos", "hankemuutos"), "changes": ("muutos", "hankemuutos"), "changed": ("muutos",),
     "steering": ("ohjausryhmä",), "group": ("ryhmä",), "feedback": ("palaute",), "risk": ("riski",),
     "risks": ("riski",), "sustainability": ("kestävä",), "equality": ("tasa-arvo",),
-    "rate": ("aste", "prosentti"),
+    "rate": ("aste", "prosentti"), "proportion": ("osuus", "prosentti"),
     "focus": ("keskittyä", "painopiste"), "focused": ("keskittyä", "painopiste"), "focusing": ("keskittyä",),
     "concentrate": ("keskittyä",), "concentrated": ("keskittyä",), "concentrating": ("keskittyä",),
     "south": ("etelä",), "north": ("pohjoinen", "pohjois"), "east": ("itä",), "west": ("länsi",),
