@@ -20,6 +20,9 @@ from core.text_analysis import is_noun, lemmas, looks_like_person, related_lemma
 
 BOILERPLATE_RE = re.compile(r"^(Ei liity suoraan hankkeen tavoitteisiin\.?|Ei relevantti.*|Ei vaikutusta\.?)$")
 SHORT_SENTENCE = 60
+CAUSE_RE = re.compile(r"\b(sillä|koska|takia|vuoksi|johdosta|johtuen|syynä|syy(nä|t|ksi)?|perusteella|perusteltua)\b",
+                      re.I)
+CAUSE_BONUS = 0.15
 # A form row answered with a tick ("…edistäminen: Ei", "…\tKyllä") answers only a yes/no question.
 CHECKBOX_ROW_RE = re.compile(r"[:\t]\s*(Ei|Kyllä)\s*$")
 YES_NO_QUESTION_RE = re.compile(r"^\s*(\w+(ko|kö)\b|is|was|were|did|does|do|has|have|are)\b", re.I)
@@ -141,6 +144,8 @@ def score_candidates(cands: list[Candidate], analysis: QueryAnalysis, index: Ind
             score += 0.15
         if len(cand.text) < 25 and not cand.figures:
             score -= 0.2
+        if analysis.wants_explanation and CAUSE_RE.search(cand.text):
+            score += CAUSE_BONUS  # "…tehtiin keväällä 2022, sillä…" gives the reason a why-question asks
         if BOILERPLATE_RE.match(cand.text.strip()):
             score -= 0.5
         if CHECKBOX_ROW_RE.search(cand.text) and not YES_NO_QUESTION_RE.match(analysis.text):

@@ -58,6 +58,7 @@ GLOSSARY: dict[str, tuple[str, ...]] = {
     "steering": ("ohjausryhmä",), "group": ("ryhmä",), "feedback": ("palaute",), "risk": ("riski",),
     "risks": ("riski",), "sustainability": ("kestävä",), "equality": ("tasa-arvo",),
     "rate": ("aste", "prosentti"), "proportion": ("osuus", "prosentti"),
+    "spring": ("kevät",), "summer": ("kesä",), "autumn": ("syksy",), "fall": ("syksy",), "winter": ("talvi",),
     "focus": ("keskittyä", "painopiste"), "focused": ("keskittyä", "painopiste"), "focusing": ("keskittyä",),
     "concentrate": ("keskittyä",), "concentrated": ("keskittyä",), "concentrating": ("keskittyä",),
     "south": ("etelä",), "north": ("pohjoinen", "pohjois"), "east": ("itä",), "west": ("länsi",),

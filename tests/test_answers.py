@@ -110,6 +110,13 @@ def test_a_context_sentence_before_the_question_does_not_pick_the_answer(assista
     assert "ukrainalaisten" in english.answer.splitlines()[1], english.answer
 
 
+def test_a_why_question_is_answered_with_the_reason(assistant):
+    answer = assistant.ask("Why did the Lieksa project need a second amendment in spring 2022?")
+    lines = answer.answer.splitlines()
+    assert "sillä" in lines[1], answer.answer  # the sentence that gives the reason leads
+    assert "hyvinvointialueelle" in answer.answer and "TE-2024" in answer.answer
+
+
 def test_disagreeing_figures_are_both_shown(assistant):
     answer = assistant.ask("How did the number of planned participants differ between the documents of "
                            "Kohti työtä ja koulutusta?")
