@@ -172,7 +172,8 @@ def _finnish(value: float) -> str:
 PROJECT_SCHEDULE_RE = re.compile(
     r"\b(hanke|hankkeen|project|project's)\s+(\w+\s+)?(alkoi|päättyi|käynnistyi|loppui|kesti|toimi|toteutettiin|"
     r"run|ran|start\w*|end\w*|begin|began|finish\w*|last\w*)\b"
-    r"|\b(toteutusaika\w*|implementation period|project period|hankeaika\w*)\b", re.I)
+    r"|\b(toteutusaika\w*|implementation period|project period|hankeaika\w*|päättymispäiv\w*|alkamispäiv\w*|"
+    r"end dates?|start dates?)\b", re.I)
 DATE_LABELS = ("Alkamispäivämäärä", "Päättymispäivämäärä", "Suunnitelman mukainen toteutusaika")
 
 

@@ -117,6 +117,12 @@ def test_a_why_question_is_answered_with_the_reason(assistant):
     assert "hyvinvointialueelle" in answer.answer and "TE-2024" in answer.answer
 
 
+def test_end_dates_asked_by_name_list_each_documents_dates(assistant):
+    answer = assistant.ask("Lieksan hankkeen loppuraportissa ja hankekuvauksessa on eri päättymispäivät. Mitkä ne ovat?")
+    assert "31.12.2023" in answer.answer and "30.6.2023" in answer.answer, answer.answer
+    assert {"000_5e0951cc4940ee8c.txt", "001_3793fb89539c9957.txt"} <= {c.doc for c in answer.citations}
+
+
 def test_disagreeing_figures_are_both_shown(assistant):
     answer = assistant.ask("How did the number of planned participants differ between the documents of "
                            "Kohti työtä ja koulutusta?")
