@@ -20,8 +20,7 @@ from core.text_analysis import is_noun, lemmas, looks_like_person, related_lemma
 
 BOILERPLATE_RE = re.compile(r"^(Ei liity suoraan hankkeen tavoitteisiin\.?|Ei relevantti.*|Ei vaikutusta\.?)$")
 SHORT_SENTENCE = 60
-CAUSE_RE = re.compile(r"\b(sillä|koska|takia|vuoksi|johdosta|johtuen|syynä|syy(nä|t|ksi)?|perusteella|perusteltua)\b",
-                      re.I)
+CAUSE_RE = re.compile(r"\b(sillä|koska|takia|vuoksi|johdosta|johtuen|syy(nä|t|ksi)?|perusteella|perusteltua)\b", re.I)
 CAUSE_BONUS = 0.15
 # A form row answered with a tick ("…edistäminen: Ei", "…\tKyllä") answers only a yes/no question.
 CHECKBOX_ROW_RE = re.compile(r"[:\t]\s*(Ei|Kyllä)\s*$")
@@ -99,6 +98,12 @@ def candidates(hits: list[Hit]) -> list[Candidate]:
     return out
 
 
+def beyond_the_measure(key: set[str], identity: set[str], analysis: QueryAnalysis) -> set[str]:
+    """What a question asks about besides naming the project, the measure (budget, number) and where
+    the figure was given: empty for "Budget of Uudet kasvot?", which the project's total answers."""
+    return key - identity - MEASURE_TERMS - SOURCE_TERMS - analysis.modifiers
+
+
 def score_candidates(cands: list[Candidate], analysis: QueryAnalysis, index: IndexView) -> None:
     key = {t for t in analysis.key_terms if index.knows(t)} or analysis.key_terms
     # Project names and places pick the project, which retrieval already did; in a sentence they
@@ -111,7 +116,7 @@ def score_candidates(cands: list[Candidate], analysis: QueryAnalysis, index: Ind
     top_hit = max((c.hit.score for c in cands), default=1.0) or 1.0
     asked_units = question_units(analysis)
     # "Budget of X?" names no cost item, so the total answers it, not the first cost line.
-    whole_wanted = analysis.wants_figure and not (key - identity - MEASURE_TERMS - SOURCE_TERMS - analysis.modifiers)
+    whole_wanted = analysis.wants_figure and not beyond_the_measure(key, identity, analysis)
     for cand in cands:
         sentence_lemmas = text_lemmas(cand.text)
         if len(cand.text) < SHORT_SENTENCE or "\t" in cand.text:
@@ -149,7 +154,8 @@ def score_candidates(cands: list[Candidate], analysis: QueryAnalysis, index: Ind
         if BOILERPLATE_RE.match(cand.text.strip()):
             score -= 0.5
         if CHECKBOX_ROW_RE.search(cand.text) and not YES_NO_QUESTION_RE.match(analysis.text):
-            score -= CHECKBOX_PENALTY  # "Hankkeen päätavoite on sukupuolten tasa-arvon edistäminen: Ei" is a form tick
+            # "Hankkeen päätavoite on sukupuolten tasa-arvon edistäminen: Ei" is a form tick, not a goal
+            score -= CHECKBOX_PENALTY
         cand.score = score
 
 
@@ -282,8 +288,14 @@ def primary_figure(cand: Candidate, index: IndexView | None = None, focus: str |
     return max(cand.figures, key=closeness)
 
 
-UNIT_WORDS = {"henkilö": "persons", "ihminen": "persons", "osallistuja": "persons", "asiakas": "persons", "työnhakija": "persons",
-              "yritys": "companies", "työnantaja": "companies", "euro": "EUR", "päivä": "days"}
+UNIT_WORDS = {"henkilö": "persons", "ihminen": "persons", "osallistuja": "persons", "asiakas": "persons",
+              "työnhakija": "persons", "yritys": "companies", "työnantaja": "companies", "euro": "EUR",
+              "päivä": "days"}
+
+
+def units_of(terms: set[str]) -> set[str]:
+    """The kinds of thing these lemmas count: {"osallistuja", "yritys"} → {"persons", "companies"}."""
+    return {UNIT_WORDS[t] for t in terms if t in UNIT_WORDS}
 
 
 def figure_unit(cand: Candidate) -> str:
@@ -322,7 +334,7 @@ def question_units(analysis: QueryAnalysis) -> set[str]:
     question wants euros, unless it asks for a share ("rahoitusosuus", "what percentage")."""
     # Heads only: "kustannusmalli" (the cost model) asks for a model, not for euros.
     terms = (analysis.key_terms | analysis.lemmas) - analysis.modifiers
-    units = {UNIT_WORDS[t] for t in terms if t in UNIT_WORDS}
+    units = units_of(terms)
     if terms & SHARE_TERMS:
         units.add("%")
     elif terms & MONEY_TERMS:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from assistant import texts
-from assistant.evidence import UNIT_WORDS, question_units
+from assistant.evidence import question_units, units_of
 from assistant.facts import (AUTHORITY_RE, DURATION_RE, LEAST_RE, FactIndex, best_quantity, fact_lemmas, is_change,
                              period_days)
 from assistant.query import QueryAnalysis
@@ -130,8 +130,7 @@ def describe_change(analysis: QueryAnalysis, question: str, fact_index: FactInde
     asked = question_units(analysis)
     # "Participants" also matches "Osallistuvien yritysten lukumäärä": companies do not answer for persons.
     matches = [m for m in fact_index.match(analysis, {"value", "table"}, {code})
-               if not (asked and (units := {UNIT_WORDS[t] for t in fact_lemmas(m.fact) if t in UNIT_WORDS})
-                       and not units & asked)]
+               if not asked or not units_of(fact_lemmas(m.fact)) or units_of(fact_lemmas(m.fact)) & asked]
     if not matches:
         return lines, cited
     # The best-matching quantity that has both a planned (or granted) and a realised value.

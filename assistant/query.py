@@ -129,7 +129,8 @@ def answer_type_terms(tokens: list[str], language: str) -> set[str]:
     return set()
 
 
-COUNT_WORD_RE = re.compile(r"\b(?:how many|montako|moniko|kuinka (?:monta|moni)|minkä verran)\s+(\w+)(?:\s+(\w+))?", re.I)
+COUNT_WORD_RE = re.compile(r"\b(?:how many|montako|moniko|kuinka (?:monta|moni)|minkä verran)\s+(\w+)(?:\s+(\w+))?",
+                           re.I)
 
 
 def counted_terms(question: str, language: str) -> set[str]:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 
-from assistant.evidence import MEASURE_TERMS, SOURCE_TERMS, UNIT_WORDS, Candidate, counts_something_else, question_units, text_lemmas
+from assistant.evidence import (MEASURE_TERMS, UNIT_WORDS, Candidate, beyond_the_measure, counts_something_else,
+                                question_units, text_lemmas, units_of)
 from assistant.glossary import finnish_terms
 from assistant.index import IndexView
 from assistant.query import FINNISH_STOP_LEMMAS, QueryAnalysis
@@ -158,10 +159,14 @@ def place_not_broken_down(analysis: QueryAnalysis, index: IndexView, chosen: lis
     if place is None:
         return False
     for cand in chosen:
-        context = f"{cand.text} {cand.hit.chunk.section.split('›')[-1]}" if len(cand.text) < 60 else cand.text
-        if place in {lemmas(w)[0] for w in words(context)}:
+        if place in {lemmas(w)[0] for w in words(with_heading_if_short(cand))}:
             return False
     return True
+
+
+def with_heading_if_short(cand: Candidate) -> str:
+    """A short row ("Suunniteltu: 465", "Juuka 35") read with its heading, which says what it is about."""
+    return f"{cand.text} {cand.hit.chunk.section.split('›')[-1]}" if len(cand.text) < 60 else cand.text
 
 
 def counted_thing_missing(analysis: QueryAnalysis, chosen: list[Candidate]) -> bool:
@@ -170,10 +175,10 @@ def counted_thing_missing(analysis: QueryAnalysis, chosen: list[Candidate]) -> b
     15 Ukrainians employed)."""
     if not (analysis.wants_count and analysis.counted):
         return False
-    kinds = {UNIT_WORDS[t] for t in analysis.counted if t in UNIT_WORDS}
+    kinds = units_of(analysis.counted)
     counted = analysis.counted | {word for word, kind in UNIT_WORDS.items() if kind in kinds}  # ihmistä ~ henkilöä
     for cand in chosen:
-        context = f"{cand.text} {cand.hit.chunk.section.split('›')[-1]}" if len(cand.text) < 60 else cand.text
+        context = with_heading_if_short(cand)
         if counted & text_lemmas(context) and states_a_number(context):
             return False
     return True
@@ -182,9 +187,8 @@ def counted_thing_missing(analysis: QueryAnalysis, chosen: list[Candidate]) -> b
 def names_more_than_a_measure(analysis: QueryAnalysis, index: IndexView) -> bool:
     """"Budget of Uudet kasvot?" names only a project and a measure; any sentence giving it scores low
     on the question's words, so low overlap says nothing there."""
-    identity = index.identity_terms() | analysis.name_terms
-    return bool({t for t in analysis.key_terms if index.knows(t)} - identity - MEASURE_TERMS - SOURCE_TERMS
-                - analysis.modifiers)
+    known = {t for t in analysis.key_terms if index.knows(t)}
+    return bool(beyond_the_measure(known, index.identity_terms() | analysis.name_terms, analysis))
 
 
 def should_refuse(analysis: QueryAnalysis, index: IndexView, hits: list[Hit],
@@ -204,13 +208,15 @@ def should_refuse(analysis: QueryAnalysis, index: IndexView, hits: list[Hit],
         return True  # "how many" with no number anywhere in the evidence
     if counted_thing_missing(analysis, chosen):
         return True
+    asked_units = question_units(analysis)
     if analysis.wants_figure and not any(c.figures for c in chosen):
         # "How much did X cost" is answered by a sum only; other "how much" questions by a sentence too.
-        return best.lexical < 0.5 or "EUR" in question_units(analysis)
-    if (analysis.wants_figure and question_units(analysis) == {"%"}
+        return best.lexical < 0.5 or "EUR" in asked_units
+    if (analysis.wants_figure and asked_units == {"%"}
             and not any(c.primary and c.primary.unit == "%" or "\t" in c.text for c in chosen)):
         return True  # a rate or percentage asked, and no percentage (nor a table's share column) found
-    if analysis.wants_figure and "EUR" in question_units(analysis) and all(counts_something_else(c, {"EUR"}) for c in chosen if c.primary):
+    if (analysis.wants_figure and "EUR" in asked_units
+            and all(counts_something_else(c, {"EUR"}) for c in chosen if c.primary)):
         return True  # a cost question whose evidence only counts things (measures, people)
     if WHEN_RE.search(analysis.text) and not any(DATE_OR_YEAR_RE.search(c.text) for c in chosen):
         return True  # "milloin" with no date or year anywhere in the evidence
