@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 
 from core.settings import Settings, get_settings
 from core.store import DocumentStore, IndexMissingError, KeywordIndex, VectorStore, index_exists, keyword_dir
+from core.project_names import name_mentions
 from core.text_analysis import derivation_bases, lemmas, words
 from core.types import Chunk, Document, DocumentRecord
 
 # Shorter words end or start too many others ("aika" ends "jatkoaika") to say anything.
 COMPOUND_MIN_CHARS = 8
+
+
+# The form fields that name who runs a project: "Laurea's project", "Humakin hanke".
+APPLICANT_LABELS = ("Hakijan virallinen nimi", "Tuensaajan nimi", "Osatoteuttajat")
+# A word names a project when at most this many projects carry it in their name, applicant or places
+# and most chunks that use it belong to them ("kahina", "laurea"; not "kehittäminen", "kaupunki").
+EXCLUSIVE_PROJECTS = 2
+EXCLUSIVE_SHARE = 0.5
 
 
 @dataclass
@@ -22,10 +32,15 @@ class Project:
     docs: list[str] = field(default_factory=list)
     name_lemmas: set[str] = field(default_factory=set)
     places: set[str] = field(default_factory=set)
+    applicant_lemmas: set[str] = field(default_factory=set)
+
+    def identity(self) -> set[str]:
+        return self.name_lemmas | self.places | self.applicant_lemmas
 
 
 def _first_lemmas(text: str) -> set[str]:
-    return {lemmas(w)[0] for w in words(text) if not w[:1].isdigit()}
+    return {lemmas(piece)[0] for w in words(text) if not w[:1].isdigit()
+            for piece in re.split(r"[-–]", re.sub(r"['’]s$", "", w)) if len(piece) > 1}
 
 
 class IndexView:
@@ -39,6 +54,7 @@ class IndexView:
         self.projects = self._collect_projects(records)
         self.doc_freq, self.n_chunks = self._document_frequencies(records)
         self._identity: set[str] | None = None
+        self.naming_words = self._naming_words(records)
 
     @classmethod
     def load(cls, settings: Settings | None = None) -> "IndexView":
@@ -61,6 +77,9 @@ class IndexView:
             project.places.update(doc.places)
             if doc.project_name:
                 project.name_lemmas = _first_lemmas(doc.project_name)
+            for fact in record.facts:
+                if fact.label in APPLICANT_LABELS and fact.kind in ("text", "contact"):
+                    project.applicant_lemmas |= _first_lemmas(fact.value_text)
         return projects
 
     @staticmethod
@@ -112,14 +131,46 @@ class IndexView:
         """The lower-cased words of the projects' names (they say nothing about a question's language)."""
         return {w.lower() for p in self.projects.values() for w in words(p.name) if not w[:1].isdigit()}
 
-    def mentioned_projects(self, query_lemmas: set[str], query: str) -> list[str]:
-        """Projects a question names by code, by name, or by one of their places."""
-        found = []
-        upper = query.upper()
+    def _naming_words(self, records: list[DocumentRecord]) -> dict[str, set[str]]:
+        """Words that by themselves name one or two projects: a word of their name, applicant or
+        places that few projects carry and that the other projects' chunks rarely use."""
+        carriers: dict[str, set[str]] = {}
         for code, project in self.projects.items():
-            by_code = code in upper
-            by_name = bool(project.name_lemmas) and project.name_lemmas <= query_lemmas
-            by_place = bool(project.places & query_lemmas)
-            if by_code or by_name or by_place:
-                found.append(code)
-        return found
+            for term in project.identity():
+                if len(term) > 2:
+                    carriers.setdefault(term, set()).add(code)
+        chunk_projects: dict[str, Counter] = {}
+        for record in records:
+            code = record.document.project or ""
+            for chunk_tokens in record.tokens:
+                for term in set(chunk_tokens) & carriers.keys():
+                    chunk_projects.setdefault(term, Counter())[code] += 1
+        naming = {}
+        for term, codes in carriers.items():
+            if len(codes) > EXCLUSIVE_PROJECTS:
+                continue
+            counts = chunk_projects.get(term, Counter())
+            total = sum(counts.values())
+            own = sum(counts[c] for c in codes)
+            if total == 0 or own / total >= EXCLUSIVE_SHARE:
+                naming[term] = codes
+        return naming
+
+    def mentioned_projects(self, query_lemmas: set[str], query: str) -> list[str]:
+        """Projects a question names: by code, by whole name (any inflection or word order), by
+        the part of the name before or after a dash or its acronym, or else by a word that only
+        they carry in their name, applicant or places ("Laurea's project", "Kuhmon hanke")."""
+        upper = query.upper()
+        query_terms = set(query_lemmas) | _first_lemmas(query) | {w.lower() for w in words(query)}
+        strong = []
+        for code, project in self.projects.items():
+            by_code = bool(re.search(rf"\b{re.escape(code)}\b", upper))
+            by_name = bool(project.name_lemmas) and project.name_lemmas <= query_terms
+            if by_code or by_name or (project.name and name_mentions(query, project.name)):
+                strong.append(code)
+        if strong:
+            return strong
+        weak: set[str] = set()
+        for term in query_terms:
+            weak |= self.naming_words.get(term, set())
+        return sorted(weak)

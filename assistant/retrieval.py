@@ -2,7 +2,8 @@
 
 Fusion is language-aware: BM25's weight is how Finnish the question is. Plain RRF on English
 questions let BM25 match English words in the one English summary and hurt hit@1 badly.
-A question that names a project (by code, name or place) down-weights the other projects.
+A question that names a project (by code, name, applicant or place) is searched in that project's
+documents only.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from assistant.index import IndexView
 from assistant.query import QueryAnalysis, analyse
 from core.types import Chunk, Document
 
-OTHER_PROJECT_FACTOR = 0.5
 MIN_BM25_WEIGHT = 0.15
 # English questions reach BM25 only through Finnish words and glossary translations.
 ENGLISH_TRANSLATED_BM25_WEIGHT = 0.8
@@ -67,8 +67,17 @@ class HybridSearcher:
         pool = max(self.settings.candidate_pool, k)
         if vector is None:
             vector = self.embeddings.embed_query(query)
-        where = {"doc": doc} if doc else ({"project": project} if project else None)
-        docs = {doc} if doc else (self._project_docs(project) if project else None)
+        named = [] if doc or project else sorted(self.index.mentioned_projects(analysis.lemmas, query))
+        if doc:
+            where, docs = {"doc": doc}, {doc}
+        elif project:
+            where, docs = {"project": project}, self._project_docs(project)
+        elif named:
+            # A question that names a project is answered from that project's documents only.
+            where = {"project": named[0]} if len(named) == 1 else {"project": {"$in": named}}
+            docs = {d for code in named for d in self._project_docs(code)}
+        else:
+            where, docs = None, None
         dense = self.dense(vector, pool, where)
         keyword = self.keyword(analysis.keyword_query, pool, docs)
         bm25_weight = max(MIN_BM25_WEIGHT, analysis.finnishness)
@@ -82,14 +91,11 @@ class HybridSearcher:
             fused[cid] = fused.get(cid, 0.0) + 1.0 / (rrf_k + rank + 1)
         for cid, rank in keyword_rank.items():
             fused[cid] = fused.get(cid, 0.0) + bm25_weight / (rrf_k + rank + 1)
-        named = set(self.index.mentioned_projects(analysis.lemmas, query))
         similarity = dict(dense)
         hits = []
         for cid, score in fused.items():
             chunk = self.index.chunks[cid]
             document = self.index.document(chunk.doc)
-            if named and document.project not in named:
-                score *= OTHER_PROJECT_FACTOR
             hits.append(Hit(chunk, document, score, dense_rank.get(cid), keyword_rank.get(cid),
                             similarity.get(cid, 0.0)))
         hits.sort(key=lambda h: -h.score)

@@ -11,6 +11,11 @@ ABBREVIATIONS = {
 BOUNDARY_RE = re.compile(r"[.!?]+[\"”’)]*\s+(?=[\"“”•\-–(]?[A-ZÅÄÖ0-9])")
 
 
+# A numbered item or a form value that starts with its numbering is one unit with its text:
+# "2. Vauhdittamo: …", "Toimintalinja: 3. Työllisyys…", "Erityistavoite: 6.1. Nuorten…".
+NUMBERING_RE = re.compile(r"(?:^\s*|:\s*)\d{1,2}(?:\.\d{1,2})*\.\s*$")
+
+
 def _ends_with_abbreviation(text: str) -> bool:
     match = re.search(r"(\w+)\.+[\"”’)]*\s*$", text)
     return bool(match) and match.group(1).lower() in ABBREVIATIONS
@@ -46,7 +51,7 @@ def split_sentences(text: str, base: int = 0) -> list[tuple[int, int]]:
         matches = [] if "\t" in line else BOUNDARY_RE.finditer(line)
         for match in matches:
             piece = line[start:match.end()]
-            if _ends_with_abbreviation(piece) or re.fullmatch(r"\s*\d{1,2}\.\s*", piece):
+            if _ends_with_abbreviation(piece) or NUMBERING_RE.search(piece):
                 continue
             end = match.end()
             piece_end = end - (len(line[:end]) - len(line[:end].rstrip()))

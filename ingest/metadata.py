@@ -7,14 +7,19 @@ it works on the next thousand documents of these kinds.
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 
+from core.project_names import name_mentions
 from core.text_analysis import finnishness, is_place_name, lemmas, words
 from core.types import Document
 
-CODE_LABEL_RE = re.compile(r"Hankekoodi[:\s]+(S\d{5})\b")
-CODE_RE = re.compile(r"\b(S\d{5})\b")
+# EURA project codes: a fund letter and five digits (ESR S21712, EAKR A77892, and the other
+# funds' prefixes). The `Hankekoodi` label is trusted first; a bare code in running text needs the
+# letters EURA uses, so that "A4" or a street number is never taken for one.
+CODE_LABEL_RE = re.compile(r"Hankekoodi[:\s]+([A-Z]{1,2}\d{4,6})\b")
+CODE_RE = re.compile(r"\b([SAJRH]\d{5})\b")
 NAME_RE = re.compile(r"Hankkeen nimi[:\s]+([^\t\n]+)")
 DATE_RE = re.compile(r"\b(\d{1,2})\.(\d{1,2})\.((?:19|20)\d{2})\b")
 START_RE = re.compile(r"(?:Alkamispäivämäärä|Alkaa)[:\s]+(\d{1,2}\.\d{1,2}\.\d{4})")
@@ -31,13 +36,21 @@ TYPE_LABELS = {
 }
 
 
+# The first lines of a news text name its genre: "Uutinen", "Artikkeli", "Tiedote", "…tiedotuslehti".
+NEWS_HEAD_RE = re.compile(r"\b(\w*tiedot(e|teet|uslehti)\w*|uutinen|uutiset|artikkeli|toimintaesittely|"
+                          r"news|press release|article)\b", re.I)
+
+
 def detect_type(text: str) -> str:
+    """The document type from the form title (ESR and EAKR descriptions say "rahoittaman hankkeen
+    kuvaus", final reports "Loppuraportti") or a news text's genre line."""
     head = text[:1500].lower()
     if "loppuraportti" in head[:600]:
         return "loppuraportti"
     if "hankkeen kuvaus" in head[:600] or "hankekuvaus" in head[:600]:
         return "hankekuvaus"
-    if "tiedote" in head:
+    first_lines = "\n".join(line for line in text.strip().splitlines()[:3])
+    if "tiedote" in head or NEWS_HEAD_RE.search(first_lines):
         return "tiedote"
     return "other"
 
@@ -99,19 +112,52 @@ def detect_metadata(doc: str, text: str) -> Document:
                     start_date=start, end_date=end, places=detect_places(text), chars=len(text))
 
 
-def link_to_project(document: Document, text: str, known: dict[str, str]) -> Document:
-    """Give a document that names a project but not its code (a press release) that project.
+# Linking by content: the press text's lemmas against each project's, by TF-IDF cosine; the best
+# project must be clearly ahead of the second, or the text stays unlinked.
+CONTENT_MARGIN = 1.3
 
-    `known` maps project names to codes, gathered from the documents that do carry a code.
+
+def content_similarities(text_tokens: list[str], projects: dict[str, list[str]]) -> dict[str, float]:
+    """TF-IDF cosine of a text's lemmas with each project's lemmas."""
+    n = len(projects) + 1
+    df = Counter(t for tokens in projects.values() for t in set(tokens))
+
+    def vector(tokens: list[str]) -> dict[str, float]:
+        counts = Counter(tokens)
+        return {t: c * math.log(n / (1 + df.get(t, 0))) for t, c in counts.items() if df.get(t, 0) < n - 1}
+
+    query = vector(text_tokens)
+    norm = math.sqrt(sum(v * v for v in query.values())) or 1.0
+    scores = {}
+    for code, tokens in projects.items():
+        other = vector(tokens)
+        other_norm = math.sqrt(sum(v * v for v in other.values())) or 1.0
+        scores[code] = sum(v * other.get(t, 0.0) for t, v in query.items()) / (norm * other_norm)
+    return scores
+
+
+def link_to_project(document: Document, text: str, known: dict[str, str],
+                    project_tokens: dict[str, list[str]] | None = None,
+                    text_tokens: list[str] | None = None) -> Document:
+    """Give a document that names a project but not its code (a press release) that project: by
+    the project's name (or its acronym) in the text, else by content when one project's documents
+    are clearly the most similar.
+
+    `known` maps project names to codes, gathered from the documents that do carry a code;
+    `project_tokens` holds each project's keyword lemmas and `text_tokens` this document's.
     """
     if document.project or not known:
         return document
-    lowered = text.lower()
-    counts = {name: lowered.count(name.lower()) for name in known}
+    counts = {name: name_mentions(text, name) for name in known}
     name, hits = max(counts.items(), key=lambda item: item[1])
-    if hits == 0:
+    code = known[name] if hits else None
+    if code is None and project_tokens and text_tokens:
+        scores = sorted(content_similarities(text_tokens, project_tokens).items(), key=lambda item: -item[1])
+        if scores and scores[0][1] > 0 and (len(scores) == 1 or scores[0][1] >= CONTENT_MARGIN * scores[1][1]):
+            code = scores[0][0]
+            name = next(n for n, c in known.items() if c == code)
+    if code is None:
         return document
-    code = known[name]
     return document.model_copy(update={
         "project": code, "project_name": name,
         "title": make_title(name, code, document.type, document.doc)})

@@ -204,10 +204,15 @@ class Ingestor:
         records = self.documents.all()
         known = {r.document.project_name: r.document.project for r in records
                  if r.document.project and r.document.project_name}
+        project_tokens: dict[str, list[str]] = {}
+        for r in records:
+            if r.document.project:
+                project_tokens.setdefault(r.document.project, []).extend(t for ts in r.tokens for t in ts)
         for record in records:
             if record.document.project:
                 continue
-            linked = link_to_project(record.document, record.text, known)
+            linked = link_to_project(record.document, record.text, known, project_tokens,
+                                     [t for ts in record.tokens for t in ts])
             if linked.project:
                 record.document = linked
                 record.tokens = keyword_tokens(record)
