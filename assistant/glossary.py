@@ -11,6 +11,13 @@ from __future__ import annotations
 from core.text_analysis import ENGLISH_WORDS
 
 GLOSSARY: dict[str, tuple[str, ...]] = {
+    # Organisation types and regions as EURA forms name them (Organisaatiotyyppi, Vastuuviranomainen).
+    "foundation": ("säätiö",), "foundations": ("säätiö",), "university": ("yliopisto",),
+    "universities": ("yliopisto",), "polytechnic": ("ammattikorkeakoulu",), "association": ("yhdistys", "järjestö"),
+    "council": ("liitto", "maakuntaliitto"), "ministry": ("ministeriö",), "ngo": ("järjestö", "kansalaisjärjestö"),
+    "ostrobothnia": ("pohjanmaa",), "lapland": ("lappi",), "karelia": ("karjala",), "tavastia": ("häme",),
+    "uusimaa": ("uusimaa",), "pirkanmaa": ("pirkanmaa",), "satakunta": ("satakunta",), "kainuu": ("kainuu",),
+    "savonia": ("savo",), "central": ("keski",), "southern": ("etelä",), "northern": ("pohjoinen",),
     "doctor": ("lääkäri", "lääkäriaika", "lääkäripalvelu"), "doctors": ("lääkäri",),
     "medical": ("lääkäri", "lääkäripalvelu"), "physician": ("lääkäri",),
     "appointment": ("aika", "lääkäriaika"), "appointments": ("aika", "lääkäriaika"),

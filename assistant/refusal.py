@@ -17,7 +17,7 @@ from assistant.index import IndexView
 from assistant.query import FINNISH_STOP_LEMMAS, QueryAnalysis
 from assistant.retrieval import Hit
 from core.numbers import find_figures
-from core.text_analysis import ENGLISH_WORDS, is_noun, lemmas, word_classes, words
+from core.text_analysis import ENGLISH_WORDS, is_finnish_word, is_noun, lemmas, word_classes, words
 
 MIN_LEXICAL = 0.35
 MIN_SIMILARITY = 0.45
@@ -34,8 +34,21 @@ def unknown_names(analysis: QueryAnalysis, index: IndexView) -> list[str]:
     """Proper nouns of the question that occur nowhere in the corpus (e.g. "Helsinki")."""
     # The base form only: compound parts ("rova" + "niemi") would make any place name look known.
     names = [re.sub(r"['’]s$", "", word) for word in analysis.proper_nouns]  # "Oulu's" is Oulu
-    return [word for word in names
-            if not finnish_terms(word.lower()) and not index.knows(lemmas(word)[0]) and not index.knows(word.lower())]
+    return [word for word in names if names_something_unknown(word)
+            and not finnish_terms(word.lower()) and not index.knows(lemmas(word)[0]) and not index.knows(word.lower())]
+
+
+ACRONYM_MIN_LETTERS = 4
+
+
+def names_something_unknown(word: str) -> bool:
+    """A capitalised word we can tell is a name: one the Finnish lexicon knows (a place, a Finnish
+    word), or an acronym of a project's kind (NUTKE). Other capitalised words are often ordinary
+    English ("April", "Commissioner", "Regional") or abbreviations (UAS, R&D), and say nothing
+    about whether the documents cover the question."""
+    if word.isupper() and len(word) >= ACRONYM_MIN_LETTERS:
+        return True
+    return is_finnish_word(word)
 
 
 def unknown_share(analysis: QueryAnalysis, index: IndexView) -> float:
@@ -58,7 +71,9 @@ def unknown_share(analysis: QueryAnalysis, index: IndexView) -> float:
         base = lemmas(word)[0]
         if index.knows(base) or (len(lemmas(word)) > 1 and index.knows_compound(base)):
             continue
-        if analysis.language == "en" or is_noun(word):
+        # English: only Finnish words of the question count (an English word the glossary lacks
+        # says nothing about the documents); Finnish: nouns.
+        if (analysis.language == "en" and is_finnish_word(word)) or (analysis.language == "fi" and is_noun(word)):
             unknown += 1
     return unknown / len(content)
 

@@ -3,13 +3,16 @@ all go through `Assistant.ask`."""
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Iterator
 
 from assistant import texts
 from assistant.compose import compose_answer, compose_refusal, prepend_fact_lines
-from assistant.fact_answers import change_answer, compare_projects, field_answer
-from assistant.facts import FactIndex, is_comparison
+from assistant.fact_answers import change_answer, compare_projects
+from assistant.facts import DURATION_RE, FactIndex, is_comparison
+from assistant.field_answers import across_projects, asked_fields, is_across_projects, project_field
+from assistant.fields import FieldIndex
 from assistant.conversation import Conversation, Turn
 from assistant.evidence import candidates, score_candidates, select
 from assistant.index import IndexView
@@ -52,6 +55,7 @@ class Assistant:
             embeddings = shared_embeddings()
         self.searcher = HybridSearcher(self.index, embeddings)
         self.facts = FactIndex(self.index)
+        self.fields = FieldIndex(self.index, embeddings)
 
     def retriever(self, k: int = 5, project: str | None = None) -> HankeRetriever:
         return HankeRetriever(searcher=self.searcher, k=k, project=project)
@@ -96,16 +100,31 @@ class Assistant:
         found = not should_refuse(analysis, self.index, hits, chosen, cands)
         citations_from_facts = False
         in_corpus = not out_of_corpus(analysis, self.index)
-        comparison = (compare_projects(analysis, resolved, self.facts, named)
-                      if in_corpus and is_comparison(resolved, sorted(named)) and not project else None)
+        field_matches = self.fields.match(analysis, vector) if in_corpus else []
+        fields = asked_fields(field_matches)
+        comparison = None
+        if in_corpus and not project and is_across_projects(resolved, sorted(named)) and not DURATION_RE.search(resolved):
+            across = across_projects(field_matches, self.fields, analysis, vector)
+            if across is not None:
+                lines, facts = across
+                comparison = prepend_fact_lines(lines, facts, "", [], self.index)
+        if comparison is None and in_corpus and is_comparison(resolved, sorted(named)) and not project:
+            comparison = compare_projects(analysis, resolved, self.facts, named)
         if comparison is not None:
             found = True
             text, citations = comparison
         else:
             code = project or (next(iter(named)) if len(named) == 1 else hits[0].document.project if hits else None)
             lines, facts = change_answer(analysis, resolved, self.facts, code) if in_corpus else ([], [])
-            if not lines and in_corpus and (named or project):
-                lines, facts = field_answer(analysis, resolved, self.facts, [project] if project else sorted(named))
+            if not lines and fields and (named or project):
+                # Only for a project the question names: otherwise the top passage's project may be
+                # another one, and the sentences (which name their document) answer instead.
+                codes = [project] if project else sorted(named)
+                for field in fields:
+                    more, more_facts = project_field(field, self.fields, [c for c in codes if c], analysis.language)
+                    lines += [re.sub(r"\[@(\d+)\]", lambda m: f"[@{int(m.group(1)) + len(facts)}]", line)
+                              for line in more]
+                    facts += more_facts
             citations_from_facts = bool(lines)
             if found:
                 text, citations = compose_answer(analysis, chosen, ranked)

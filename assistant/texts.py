@@ -32,6 +32,7 @@ PERIOD_LABEL = {"fi": "suunniteltu toteutusaika", "en": "planned period"}
 PHASE_LABEL = {"fi": {"planned": "suunniteltu", "granted": "myönnetty", "realised": "toteutunut"},
                "en": {"planned": "planned", "granted": "granted", "realised": "realised"}}
 COMPARISON_LEAD = {"fi": "Hankkeet rinnakkain ({quantity}):", "en": "The projects side by side ({quantity}):"}
+ACROSS_LEAD = {"fi": "Hankkeet, joiden kenttä {label} vastaa kysymystä ({n}):", "en": "Projects whose field {label} answers the question ({n}):"}
 CHANGE_LINE = {
     "fi": "{quantity}: suunniteltu {planned} [@{a}] → toteutunut {realised} [@{b}] (muutos {difference}).",
     "en": "{quantity}: planned {planned} [@{a}] → realised {realised} [@{b}] (change {difference}).",

@@ -1,0 +1,169 @@
+"""Answers from form fields: one project's field, or a field across every project in the index.
+
+"Kuka on X:n yhteyshenkilö?" is answered by the field of X's form whose label matches the question
+(assistant/fields.py). "Which projects does Pirkanmaan liitto oversee?", "Mikä hankkeista alkoi
+aikaisimmin?", "Which were applied for by foundations?" are the same field read across all projects:
+filtered by the value the question names, or ordered by the date the question asks about. Each line
+cites its field.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import numpy as np
+
+from assistant import texts
+from assistant.fitted import FITTED
+from assistant.fields import FieldIndex, FieldMatch, label_in, label_lemmas
+from assistant.query import FINNISH_STOP_LEMMAS, QueryAnalysis
+from core.text_analysis import related_lemmas, words
+from core.types import Fact
+
+
+EARLIEST_RE = re.compile(r"\b(earliest|first|oldest|aikaisi\w*|ensimmäi\w*|varhaisi\w*|vanhi\w*)\b", re.I)
+LATEST_RE = re.compile(r"\b(latest|last|most recent|newest|myöhäisi\w*|viimei\w*|uusi\w*)\b", re.I)
+END_RE = re.compile(r"\b(end\w*|finish\w*|päätty\w*|loppu\w*|päättymis\w*)\b", re.I)
+YEAR_RE = re.compile(r"\b((?:19|20)\d{2})\b")
+# Web and e-mail addresses are never what a question names ("ely-keskus.fi" is not the ELY centre).
+ADDRESS_RE = re.compile(r"https?://|www\.|\(at\)|@|\.fi\b|\.com\b")
+DATE_RE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
+# "Which projects…", "Mitkä hankkeet…", "Missä näistä hankkeista…": the question is about the set.
+ACROSS_RE = re.compile(r"\b(which|what)\s+(of\s+(the|these)\s+)?(\w+\s+){0,2}projects\b|\bprojects\b.*\?"
+                       r"|\b(which|what) project (in|of) (this|the|these)\b"
+                       r"|\b(mi(tkä|kä|nkä|ssä|llä|stä)|ketkä|kenen)\b.{0,40}\bhankk?e(et|iden|ista|ita|issa|illa)\b"
+                       r"|\bhankkeista\b", re.I)
+
+
+def asked_fields(matches: list[FieldMatch]) -> list[FieldMatch]:
+    """The fields the question asks for ("the contact person and her title" asks two), best first:
+    a label's score (cosine of question and label + the share of the label's lemmas the question
+    uses) must reach the threshold measured on the corpus-dev DEV half (assistant/data/fitted.json)."""
+    return [m for m in matches[:int(FITTED["fields_per_question"])] if m.score >= FITTED["field_min_score"]]
+
+
+def is_across_projects(question: str, named: list[str]) -> bool:
+    """A question about the set of projects ("Minkä hankkeiden hakija…", "Which of the projects…").
+    A place it names ("…sijaitsee Seinäjoella") filters the set; it does not pick one project."""
+    return bool(ACROSS_RE.search(question)) and len(named) != 1 or (not named and bool(ACROSS_RE.search(question)))
+
+
+def _dates(value: str) -> list[date]:
+    found = []
+    for d, m, y in DATE_RE.findall(value):
+        try:
+            found.append(date(int(y), int(m), int(d)))
+        except ValueError:
+            continue
+    return found
+
+
+def _line(fact: Fact, fields: FieldIndex, language: str, n: int, with_project: bool) -> str:
+    document = fields.index.document(fact.doc)
+    project = f"{document.project_name} ({document.project}): " if with_project and document.project else ""
+    return f"{project}{label_in(fact.label, language)}: {' '.join(fact.value_text.split())} [@{n}]"
+
+
+def project_field(match: FieldMatch, fields: FieldIndex, codes: list[str], language: str
+                  ) -> tuple[list[str], list[Fact]]:
+    """The asked field of each given project, one line each (lines cite facts as [@i])."""
+    lines: list[str] = []
+    cited: list[Fact] = []
+    seen: set[tuple[str, str]] = set()
+    for fact in fields.values(match.label, codes):
+        key = (fields.index.document(fact.doc).project or fact.doc, fact.value_text)
+        if key in seen:
+            continue
+        seen.add(key)
+        cited.append(fact)
+        lines.append(_line(fact, fields, language, len(cited) - 1, len(codes) > 1))
+    return lines, cited
+
+
+def _value_terms(fact: Fact) -> set[str]:
+    return label_lemmas(fact.value_text)
+
+
+def _dated(facts: list[Fact], question: str) -> list[tuple[Fact, date]]:
+    """One date per project line: the start, or the end when the question asks about ends
+    ("Alkaa 1.4.2020 ja päättyy 31.3.2023" holds both)."""
+    by_line: dict[tuple[str, str], list[tuple[Fact, date]]] = {}
+    for fact in facts:
+        for d in _dates(fact.value_text):
+            by_line.setdefault((fact.doc, fact.line), []).append((fact, d))
+    wants_end = bool(END_RE.search(question))
+    return [(pairs[-1] if wants_end else pairs[0]) for pairs in by_line.values()]
+
+
+def across_projects(matches: list[FieldMatch], fields: FieldIndex, analysis: QueryAnalysis, vector: list[float]
+                    ) -> tuple[list[str], list[Fact]] | None:
+    """A field over every project: ordered by date when the question asks for the earliest or
+    latest, filtered by a year, or filtered by the field value the question names (of any field:
+    "applied for by foundations" names the organisation type Säätiö). None when the question
+    narrows nothing (then a list of every project would not answer it)."""
+    question = analysis.text
+    language = analysis.language
+    chosen: list[Fact] = []
+    label = ""
+    years = set(YEAR_RE.findall(question))
+    wants_order = bool(EARLIEST_RE.search(question) or LATEST_RE.search(question))
+    date_labels = {f.label for f in fields.fields if f.kind == "date"}
+    dated_matches = [m for m in matches if m.label in date_labels and m.score >= FITTED["field_min_score"]]
+    for match in dated_matches[:1] if wants_order or years else []:
+        dated = _dated([f for f in fields.values(match.label) if fields.index.document(f.doc).project], question)
+        if dated and (EARLIEST_RE.search(question) or LATEST_RE.search(question)):
+            pick = max if LATEST_RE.search(question) and not EARLIEST_RE.search(question) else min
+            best = pick(d for _, d in dated)
+            chosen, label = [f for f, d in dated if d == best], match.label
+        elif dated and years:
+            chosen, label = [f for f, d in dated if str(d.year) in years], match.label
+    if not chosen:
+        chosen = named_value(fields, analysis, vector, matches)
+        label = chosen[0].label if chosen else ""
+    if not chosen:
+        return None
+    lines: list[str] = []
+    cited: list[Fact] = []
+    seen: set[str] = set()
+    for fact in chosen:
+        code = fields.index.document(fact.doc).project or ""
+        if code in seen:
+            continue
+        seen.add(code)
+        cited.append(fact)
+        lines.append(_line(fact, fields, language, len(cited) - 1, True))
+    return [texts.ACROSS_LEAD[language].format(label=label_in(label, language), n=len(seen))] + lines, cited
+
+
+def named_value(fields: FieldIndex, analysis: QueryAnalysis, vector: list[float], matches: list[FieldMatch]
+                ) -> list[Fact]:
+    """The facts whose field value the question names, over every field of every project: each
+    distinct (label, value) scores its label's match plus how much of the value the question says
+    (lemmas: "Keski-Suomen ELY-keskus" → keski, suomi; else the value's embedding: foundations →
+    Säätiö). The best pair, and any pair as good, give the projects."""
+    label_score = {m.label: m.score for m in matches}
+    own = {lemma for word in words(analysis.text) if not word[:1].isdigit() for lemma in related_lemmas(word)}
+    asked = (analysis.key_terms | analysis.lemmas | own) - FINNISH_STOP_LEMMAS - analysis.name_terms
+    pairs = sorted({(f.label, f.value_text) for f in fields.fields if fields.index.document(f.doc).project
+                    and len(f.value_text) <= FITTED["value_max_chars"] and not ADDRESS_RE.search(f.value_text)})
+    if not pairs:
+        return []
+    index = fields.index
+    values = sorted({v for _, v in pairs})
+    dense = dict(zip(values, (fields.value_vectors(values) @ np.asarray(vector, dtype=float)).tolist()))
+    scored = []
+    for label, value in pairs:
+        terms = label_lemmas(value) - label_lemmas(label)
+        total = sum(index.idf(t) for t in terms) or 1.0
+        lexical = sum(index.idf(t) for t in terms & asked) / total
+        score = (FITTED["pair_label_weight"] * label_score.get(label, 0.0) + FITTED["pair_lexical_weight"] * lexical
+                 + FITTED["pair_dense_weight"] * dense[value])
+        scored.append((score, label, value))
+    scored.sort(reverse=True)
+    best = scored[0][0]
+    if best < FITTED["pair_min_score"]:
+        return []
+    wanted = {(label, value) for score, label, value in scored if score >= best - FITTED["pair_tie_margin"]
+              and label == scored[0][1]}
+    return [f for f in fields.fields if (f.label, f.value_text) in wanted]

@@ -1,0 +1,173 @@
+"""Form fields: every `Label: value` line (and form cell) of any document, found by what a question asks.
+
+A question that asks for a field ("Kuka on X:n yhteyshenkilö?", "Which priority axis does X belong
+to?", "Mikä on hakijan organisaatiotyyppi?") is matched to the field whose label means the same: by
+the embedding model, which compares the question with the label across languages (the English name
+of each standard EURA label, from data/eura_labels.json, is embedded beside the Finnish one), and by
+lemmas. No field name is listed in code: a new label in a new form is a field as soon as it is indexed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from assistant.index import IndexView
+from assistant.query import FINNISH_STOP_LEMMAS, QueryAnalysis
+from core.text_analysis import related_lemmas, words
+from core.types import Fact
+
+LABELS_FILE = Path(__file__).parent / "data" / "eura_labels.json"
+FIELD_KINDS = ("text", "date", "value", "contact")
+
+
+@lru_cache(maxsize=1)
+def english_labels() -> dict[str, str]:
+    data = json.loads(LABELS_FILE.read_text(encoding="utf-8"))
+    return {k: v for k, v in data.items() if not k.startswith("_")}
+
+
+def label_in(label: str, language: str) -> str:
+    """The label as the reader's language names it (English from the table, else as written)."""
+    if language == "en":
+        english = english_labels().get(label)
+        if english:
+            return re.sub(r"\s*\(.*\)$", "", english)
+    return label
+
+
+# A label is a noun phrase of a few words; a sentence before a colon ("Hankkeen päätavoite on …:",
+# "Keskeisiä kehittämiskohteita ovat:") has a verb and is not a label.
+MAX_LABEL_WORDS = 5
+PHASE_LABEL_WORDS = 3
+COPULA_RE = re.compile(r"\b(on|ovat|oli|olivat|is|are|was|were)\b", re.I)
+
+
+def is_field(fact: Fact) -> bool:
+    """A form's label–value line or cell (not a sentence that happens to hold a date or a number)."""
+    return (fact.kind in FIELD_KINDS and fact.line.startswith(fact.label) and bool(fact.value_text.strip())
+            and len(words(fact.label)) <= MAX_LABEL_WORDS and not COPULA_RE.search(fact.label)
+            # "Suunniteltu: 465" is a phase of the quantity its heading names, not a field of its own
+            and not (fact.phase and len(words(fact.label)) <= PHASE_LABEL_WORDS))
+
+
+def label_lemmas(label: str) -> set[str]:
+    found: set[str] = set()
+    for word in words(label):
+        if word[:1].isdigit():
+            continue
+        for piece in re.split(r"[-–]", word):
+            if piece:
+                found.update(related_lemmas(piece))
+    return found - FINNISH_STOP_LEMMAS
+
+
+# A form section that is only a short list under a label-like heading ("Osatoteuttajat" and the
+# co-implementers, one per line) is a field whose value is the list.
+LIST_FIELD_MAX_CHARS = 600
+LIST_FIELD_MAX_HEADING_WORDS = 4
+
+
+def list_fields(record) -> list[Fact]:
+    found = []
+    for section in record.sections:
+        heading = section.heading.split(" › ")[-1].strip()
+        # A list's heading names what it lists, in the plural (Osatoteuttajat, Kunnat, Maakunnat).
+        if (re.match(r"^\d", heading) or len(words(heading)) > LIST_FIELD_MAX_HEADING_WORDS
+                or not heading.lower().endswith("t")):
+            continue
+        body_start = record.text.find("\n", section.start) + 1
+        body = record.text[body_start:section.end]
+        lines = [line.strip() for line in body.split("\n") if line.strip()]
+        if not lines or len(body) > LIST_FIELD_MAX_CHARS or any(len(line) > 150 or line.endswith(".")
+                                                                for line in lines):
+            continue
+        start = body_start + (len(body) - len(body.lstrip()))
+        end = body_start + len(body.rstrip())
+        found.append(Fact(doc=record.document.doc, kind="text", quantity=heading, label=heading, phase="",
+                          value=None, value_text="; ".join(lines), unit="", section=section.heading,
+                          start=start, end=end, line=f"{heading}: " + "; ".join(lines)))
+    return found
+
+
+@dataclass
+class FieldMatch:
+    label: str
+    score: float
+    dense: float
+    lexical: float
+
+
+class FieldIndex:
+    """The fields of every indexed document, and the embedding of each distinct label."""
+
+    def __init__(self, index: IndexView, embeddings):
+        self.index = index
+        self.embeddings = embeddings
+        self._cache: dict | None = None
+        self.fields: list[Fact] = [f for r in index.records.values() for f in r.facts if is_field(f)]
+        self.fields += [f for r in index.records.values() for f in list_fields(r)]
+        self.labels = sorted({f.label for f in self.fields})
+        self._lemmas = {label: label_lemmas(label) for label in self.labels}
+        self._vectors = self._embed_labels(embeddings) if self.labels else np.zeros((0, 1))
+
+    def _cached_vectors(self, texts: list[str]) -> dict[str, list[float]]:
+        """Embeddings of short texts (labels, field values), cached in the data dir: they are few
+        and repeat across thousands of forms."""
+        cache_path = self.index.settings.data_dir / "label_vectors.json"
+        if self._cache is None:
+            try:
+                self._cache = json.loads(cache_path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                self._cache = {}
+        missing = sorted({t for t in texts if t not in self._cache})
+        if missing:
+            vectors = self.embeddings.embed_documents([f"title: none | text: {t}" for t in missing])
+            self._cache.update({t: list(map(float, v)) for t, v in zip(missing, vectors)})
+            try:
+                cache_path.write_text(json.dumps(self._cache), encoding="utf-8")
+            except OSError:
+                pass  # a read-only data dir: the vectors are computed again next time
+        return self._cache
+
+    def value_vectors(self, values: list[str]) -> np.ndarray:
+        cache = self._cached_vectors(values)
+        return np.vstack([np.array(cache[v]) for v in values])
+
+    def _embed_labels(self, embeddings) -> np.ndarray:
+        """One vector per label: the mean of the Finnish label's and its English name's embeddings."""
+        english = english_labels()
+        cache = self._cached_vectors([t for label in self.labels for t in (label, english.get(label)) if t])
+        rows = []
+        for label in self.labels:
+            vectors = [np.array(cache[t]) for t in (label, english.get(label)) if t and t in cache]
+            mean = np.mean(vectors, axis=0)
+            rows.append(mean / (np.linalg.norm(mean) or 1.0))
+        return np.vstack(rows)
+
+    def match(self, analysis: QueryAnalysis, vector: list[float]) -> list[FieldMatch]:
+        """Every label scored against the question, best first: cosine of question and label
+        embeddings, and the IDF-weighted share of the label's lemmas that the question uses."""
+        if not self.labels:
+            return []
+        dense = self._vectors @ np.asarray(vector, dtype=float)
+        asked = (analysis.key_terms | analysis.lemmas) - self.index.identity_terms() - analysis.name_terms
+        out = []
+        for i, label in enumerate(self.labels):
+            terms = self._lemmas[label]
+            total = sum(self.index.idf(t) for t in terms) or 1.0
+            lexical = sum(self.index.idf(t) for t in terms & asked) / total
+            out.append(FieldMatch(label, float(dense[i]) + lexical, float(dense[i]), lexical))
+        return sorted(out, key=lambda m: -m.score)
+
+    def values(self, label: str, projects: list[str] | None = None) -> list[Fact]:
+        """The field's facts, of the given projects (in their order) or of all."""
+        facts = [f for f in self.fields if f.label == label]
+        if projects is None:
+            return facts
+        return [f for code in projects for f in facts if self.index.document(f.doc).project == code]
