@@ -213,41 +213,6 @@ def project_schedule(analysis: QueryAnalysis, fact_index: FactIndex, code: str) 
     return lines, cited
 
 
-# Which project field a question asks for, by the field's Finnish label.
-FIELD_CUES = {
-    "Vastuuviranomainen": AUTHORITY_RE,
-    "Maakunnat": re.compile(r"\b(mihin maakuntiin|missä maakunn\w*|mi(kä|tkä|nkä) maakun\w*|"
-                            r"(which|what) (region|province)s?)\b", re.I),
-    "Kunnat": re.compile(r"\b(missä kunnissa|mitkä kunnat|mihin kuntiin|minkä kuntien|"
-                         r"(which|what) municipalit\w*)", re.I),
-    "Hankekoodi": re.compile(r"\b(hankekoodi\w*|project code)\b", re.I),
-    "Kustannusmalli": re.compile(r"\b(kustannusmalli\w*|cost model)\b", re.I),
-}
-
-
-def field_answer(analysis: QueryAnalysis, question: str, fact_index: FactIndex, codes: list[str]
-                 ) -> tuple[list[str], list[Fact]]:
-    """"Minkä ELY-keskuksen vastuulla X oli?", "Mihin maakuntiin X ja Y kohdistuivat?": the field's
-    row from each named project's own documents (one row per project; lines cite facts as [@i])."""
-    language = analysis.language
-    lines: list[str] = []
-    cited: list[Fact] = []
-    for label, cue in FIELD_CUES.items():
-        if not cue.search(question):
-            continue
-        for code in codes:
-            fact = next((f for f in fact_index.project_facts(code) if f.kind == "text" and f.label == label), None)
-            if fact is None:
-                continue
-            cited.append(fact)
-            project = f"{project_label(fact_index.index, code)}: " if len(codes) > 1 else ""
-            lines.append(texts.FIELD_LINE[language].format(project=project, label=texts.FIELD_LABEL[label][language],
-                                                           value=fact.value_text, a=len(cited) - 1))
-        if lines:
-            break  # the first field asked about; "ELY-keskuksen vastuulla … kunnissa" names one
-    return lines, cited
-
-
 def change_answer(analysis: QueryAnalysis, question: str, fact_index: FactIndex, code: str | None
                   ) -> tuple[list[str], list[Fact]]:
     if not code:

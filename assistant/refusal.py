@@ -206,11 +206,28 @@ def names_more_than_a_measure(analysis: QueryAnalysis, index: IndexView) -> bool
     return bool(beyond_the_measure(known, index.identity_terms() | analysis.name_terms, analysis))
 
 
+COUNTED_EN_RE = re.compile(r"\bhow many\s+(\w+)(?:\s+(\w+))?", re.I)
+
+
+def counts_unknown_thing(analysis: QueryAnalysis, index: IndexView) -> bool:
+    """"How many electric buses…": the English noun counted is in neither the glossary nor the
+    documents, so no number in them counts it (English grammar: the noun ends the phrase)."""
+    match = COUNTED_EN_RE.search(analysis.text) if analysis.language == "en" else None
+    if not match:
+        return False
+    first, second = match.group(1), match.group(2)
+    noun = second if second and second.lower() not in ENGLISH_WORDS and not second[:1].isdigit() else first
+    lowered = noun.lower()
+    if lowered in ENGLISH_WORDS or lowered in ENGLISH_NUMBER_WORDS:
+        return False
+    return not finnish_terms(lowered) and not index.knows(lowered) and not index.knows(lemmas(noun)[0])
+
+
 def should_refuse(analysis: QueryAnalysis, index: IndexView, hits: list[Hit],
                   chosen: list[Candidate], cands: list[Candidate] | None = None) -> bool:
     if not hits or not chosen:
         return True
-    if out_of_corpus(analysis, index):
+    if out_of_corpus(analysis, index) or counts_unknown_thing(analysis, index):
         return True
     best = chosen[0]
     top_similarity = max(h.dense_similarity for h in hits)

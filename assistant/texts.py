@@ -37,15 +37,6 @@ CHANGE_LINE = {
     "fi": "{quantity}: suunniteltu {planned} [@{a}] → toteutunut {realised} [@{b}] (muutos {difference}).",
     "en": "{quantity}: planned {planned} [@{a}] → realised {realised} [@{b}] (change {difference}).",
 }
-# Project fields a question may ask for by name; the value is quoted as the document gives it.
-FIELD_LABEL = {
-    "Vastuuviranomainen": {"fi": "Vastuuviranomainen", "en": "Responsible authority"},
-    "Maakunnat": {"fi": "Maakunnat", "en": "Regions"},
-    "Kunnat": {"fi": "Kunnat", "en": "Municipalities"},
-    "Hankekoodi": {"fi": "Hankekoodi", "en": "Project code"},
-    "Kustannusmalli": {"fi": "Kustannusmalli", "en": "Cost model"},
-}
-FIELD_LINE = {"fi": "{project}{label}: {value} [@{a}]", "en": "{project}{label}: {value} [@{a}]"}
 SCHEDULE_LINE = {"fi": "{label}: {value} [@{a}]", "en": "{label}: {value} [@{a}]"}
 SCHEDULE_DOC_LINE = {"fi": "{doc_type}: {label}: {value} [@{a}]", "en": "{doc_type}: {label}: {value} [@{a}]"}
 CARD_HEADINGS = {

@@ -37,6 +37,29 @@ def corpus_settings(tmp_path_factory, embeddings) -> Settings:
     return settings
 
 
+CORPUS_DEV = REPO / "eval" / "corpus-dev"
+
+
+@pytest.fixture(scope="session")
+def combined_settings(tmp_path_factory, embeddings) -> Settings:
+    """corpus/ and eval/corpus-dev/ (30 more projects) in one index, as a real collection holds many
+    projects; ingested once per test session (embedded Chroma)."""
+    from ingest.pipeline import ingest_paths
+
+    data = tmp_path_factory.mktemp("combined-data")
+    settings = Settings(data_dir=data, corpus_dir=CORPUS)
+    report = ingest_paths([CORPUS, CORPUS_DEV], settings, embeddings)
+    assert not report.failed, report.failed
+    return settings
+
+
+@pytest.fixture(scope="session")
+def combined_assistant(combined_settings, embeddings):
+    from assistant.service import Assistant
+
+    return Assistant(combined_settings, embeddings)
+
+
 @pytest.fixture(scope="session")
 def assistant(backend_settings, embeddings):
     from assistant.service import Assistant

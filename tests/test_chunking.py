@@ -68,3 +68,15 @@ def test_long_paragraph_is_split_at_sentence_ends():
 def test_blocks_separate_tables_from_text():
     kinds = [b.kind for b in find_blocks("Otsikko teksti tässä.\nKustannukset\tYhteensä\nA\t1\n\nLoppu.")]
     assert kinds == ["text", "table", "text"]
+
+
+def test_numbered_form_values_stay_with_their_label():
+    from core.sentences import split_sentences
+
+    text = ("Toimintalinja: 3. Työllisyys ja työvoiman liikkuvuus\n"
+            "Erityistavoite: 6.1. Nuorten työllistymisen edistäminen\n"
+            "Osallistujia oli 45. Seuraava vaihe alkoi.")
+    pieces = [text[s:e] for s, e in split_sentences(text)]
+    assert pieces[0] == "Toimintalinja: 3. Työllisyys ja työvoiman liikkuvuus"
+    assert pieces[1] == "Erityistavoite: 6.1. Nuorten työllistymisen edistäminen"
+    assert pieces[2:] == ["Osallistujia oli 45.", "Seuraava vaihe alkoi."]  # a figure still ends a sentence

@@ -50,3 +50,38 @@ def test_unrelated_text_is_other_and_unlinked():
     meta = detect_metadata("memo.txt", "Muistio\n\nKokous pidettiin tiistaina.\n")
     assert meta.type == "other" and meta.project is None
     assert link_to_project(meta, "Kokous pidettiin.", {"Uudet kasvot": "S22421"}).project is None
+
+
+DEV = Path(__file__).resolve().parents[1] / "eval" / "corpus-dev"
+
+
+def read_dev(name: str) -> str:
+    return (DEV / name).read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("name,code,project_name", [
+    ("A73459_hankekuvaus.txt", "A73459", "Woodpolis2020"),  # an ERDF (EAKR) form
+    ("S22006_hankekuvaus.txt", "S22006", "MYÖ, TYÖ, HYÖ 2! - Osallisuudesta polkuja työelämään"),
+])
+def test_forms_of_every_fund_and_names_with_any_characters(name, code, project_name):
+    meta = detect_metadata(name, read_dev(name))
+    assert (meta.project, meta.project_name, meta.type) == (code, project_name, "hankekuvaus")
+
+
+@pytest.mark.parametrize("name", ["A75833_tiedote.txt", "A76724_tiedote.txt", "S22138_tiedote.txt",
+                                  "A71003_tiedote.txt"])
+def test_news_texts_are_typed_by_their_genre_line(name):
+    assert detect_metadata(name, read_dev(name)).type == "tiedote"
+
+
+def test_a_press_text_is_linked_by_the_acronym_of_its_project():
+    text = read_dev("A75833_tiedote.txt")  # says "KAHINA-hanke", never the code
+    known = {"Kainuun ja Koillismaan kunnat hiilineutraaleiksi - KAHINA": "A75833", "Woodpolis2020": "A73459",
+             "Kestävästi kasvua kesään Itä-Lapissa": "A76724"}
+    assert link_to_project(detect_metadata("t.txt", text), text, known).project == "A75833"
+
+
+def test_an_inflected_project_name_links_a_press_text():
+    text = "Uutinen\n\nEU-komissaari tutustui Ohjaamo Helsinkiin viime viikolla.\n"
+    linked = link_to_project(detect_metadata("t.txt", text), text, {"Ohjaamo Helsinki": "S20118", "Taitava Me": "S22138"})
+    assert linked.project == "S20118"

@@ -8,7 +8,10 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-QUESTION_FILES = ("questions.jsonl", "questions_heldout.jsonl")
+QUESTION_FILES = ("questions.jsonl", "questions_heldout.jsonl", "questions_corpusdev_dev.jsonl",
+                  "questions_corpusdev_test.jsonl")
+# Where each set's sources live: corpus/ or the development corpus of 30 more projects.
+SOURCE_DIRS = (REPO / "corpus", REPO / "eval" / "corpus-dev")
 CATEGORIES = {"goal", "change", "result", "figure", "cross_doc", "unanswerable", "meta"}
 
 
@@ -55,8 +58,18 @@ def test_evidence_is_verbatim_in_its_sources(name, item):
     assert item["must_contain"] and item["sources"] and item["evidence"]
     texts = []
     for source in item["sources"]:
-        path = REPO / "corpus" / source
-        assert path.is_file(), f"{item['id']}: no such source {source}"
+        path = next((d / source for d in SOURCE_DIRS if (d / source).is_file()), None)
+        assert path is not None, f"{item['id']}: no such source {source}"
         texts.append(collapse(path.read_text(encoding="utf-8")))
     for evidence in item["evidence"]:
         assert any(collapse(evidence) in text for text in texts), f"{item['id']}: {evidence!r} not in its sources"
+
+
+def test_corpus_dev_halves_are_split_by_project():
+    """No project's documents are a source of both halves (the split is by project, so that the
+    test half measures projects nobody tuned on)."""
+    def projects(name):
+        return {source.split("_")[0] for item in SETS[name] for source in item["sources"]}
+
+    dev, test = projects("questions_corpusdev_dev.jsonl"), projects("questions_corpusdev_test.jsonl")
+    assert dev and test and not dev & test

@@ -1,0 +1,78 @@
+"""Projects beyond corpus/: which project a question names, form fields, and questions across projects.
+
+Runs on corpus/ + eval/corpus-dev/ indexed together (36 documents of 30 more projects, ESF and ERDF).
+Expected values are read from the documents' own form lines, not from the answers.
+"""
+
+import re
+
+import pytest
+
+from eval.metrics import collapse as normalise_whitespace
+
+
+def field_value(assistant, doc: str, label: str) -> str:
+    text = assistant.index.records[doc].text
+    return re.search(rf"^{re.escape(label)}: (.+)$", text, re.MULTILINE).group(1).strip()
+
+
+@pytest.mark.parametrize("question,code", [
+    ("Mikä on Woodpolis2020-hankkeen tavoite?", "A73459"),                # whole name with a suffix
+    ("What does the KAHINA project do?", "A75833"),                       # acronym after a dash
+    ("Mitä Kainuun ja Koillismaan kunnat hiilineutraaleiksi -hanke tekee?", "A75833"),  # part before the dash
+    ("What is the goal of project S22006?", "S22006"),                    # code
+    ("Mihin Eduro-säätiön hanke pyrkii?", "S22759"),                      # applicant
+])
+def test_the_question_names_its_project(combined_assistant, question, code):
+    from assistant.query import analyse
+
+    analysis = analyse(question, combined_assistant.index.name_words())
+    assert combined_assistant.index.mentioned_projects(analysis.lemmas, question) == [code]
+
+
+def test_a_named_project_is_answered_from_its_own_documents(combined_assistant):
+    answer = combined_assistant.ask("What is the overall objective of the Woodpolis2020 project?")
+    assert answer.found and answer.citations
+    assert {c.project for c in answer.citations} == {"A73459"}
+    assert {p.project for p in answer.passages} == {"A73459"}
+
+
+@pytest.mark.parametrize("question,doc,label", [
+    ("Kuka on Biolaakso II -hankkeen yhteyshenkilö?", "A70692_hankekuvaus.txt", "Hankkeen yhteyshenkilön nimi"),
+    ("Which priority axis does the Woodpolis2020 project belong to?", "A73459_hankekuvaus.txt", "Toimintalinja"),
+    ("Mikä on Romaniportti-hankkeen vastuuviranomainen?", "S21994_hankekuvaus.txt", "Vastuuviranomainen"),
+])
+def test_a_field_is_answered_from_the_named_project_form(combined_assistant, question, doc, label):
+    answer = combined_assistant.ask(question)
+    value = field_value(combined_assistant, doc, label)
+    assert answer.found
+    assert normalise_whitespace(value) in normalise_whitespace(answer.answer)
+    assert any(c.doc == doc and value in c.quote for c in answer.citations)
+
+
+def test_an_english_answer_names_the_field_in_english(combined_assistant):
+    answer = combined_assistant.ask("Who is the contact person of the Biolaakso II project?")
+    assert "Contact person" in answer.answer
+
+
+def test_which_projects_an_authority_oversees(combined_assistant):
+    answer = combined_assistant.ask("Which of the projects are overseen by Pirkanmaan liitto?")
+    overseen = {d.project for d in combined_assistant.documents()
+                if d.type == "hankekuvaus" and "Vastuuviranomainen: Pirkanmaan liitto"
+                in combined_assistant.index.records[d.doc].text}
+    assert len(overseen) >= 2
+    assert {c.project for c in answer.citations} == overseen
+
+
+def test_which_project_started_first(combined_assistant):
+    from datetime import date
+
+    starts = {}
+    for record in combined_assistant.index.records.values():
+        match = re.search(r"toteutusaika: Alkaa (\d+)\.(\d+)\.(\d{4})", record.text)
+        if match and record.document.project:
+            d, m, y = map(int, match.groups())
+            starts[record.document.project] = date(y, m, d)
+    first = min(starts, key=starts.get)
+    answer = combined_assistant.ask("Mikä hankkeista alkoi suunnitelman mukaan aikaisimmin?")
+    assert answer.found and [c.project for c in answer.citations] == [first]
