@@ -19,7 +19,7 @@ import numpy as np
 
 from assistant.index import IndexView
 from assistant.query import FINNISH_STOP_LEMMAS, QueryAnalysis
-from core.text_analysis import related_lemmas, words
+from core.text_analysis import ENGLISH_WORDS, related_lemmas, words
 from core.types import Fact
 
 LABELS_FILE = Path(__file__).parent / "data" / "eura_labels.json"
@@ -45,15 +45,20 @@ def label_in(label: str, language: str) -> str:
 # "Keskeisiä kehittämiskohteita ovat:") has a verb and is not a label.
 MAX_LABEL_WORDS = 5
 PHASE_LABEL_WORDS = 3
+# A value wholly in parentheses is a placeholder for removed data: "(poistettu)".
+PLACEHOLDER_RE = re.compile(r"^\s*\([^)]*\)\s*$")
+# EURA's phase columns: "Suunniteltu: 465", "Toteutunut seurantatietojen mukaan: 5".
+PHASE_LABEL_RE = re.compile(r"^(Suunniteltu|Toteutunut|Myönnetty|Haettu)\b")
 COPULA_RE = re.compile(r"\b(on|ovat|oli|olivat|is|are|was|were)\b", re.I)
 
 
 def is_field(fact: Fact) -> bool:
     """A form's label–value line or cell (not a sentence that happens to hold a date or a number)."""
     return (fact.kind in FIELD_KINDS and fact.line.startswith(fact.label) and bool(fact.value_text.strip())
+            and not PLACEHOLDER_RE.match(fact.value_text)
             and len(words(fact.label)) <= MAX_LABEL_WORDS and not COPULA_RE.search(fact.label)
             # "Suunniteltu: 465" is a phase of the quantity its heading names, not a field of its own
-            and not (fact.phase and len(words(fact.label)) <= PHASE_LABEL_WORDS))
+            and not (PHASE_LABEL_RE.match(fact.label) and len(words(fact.label)) <= PHASE_LABEL_WORDS))
 
 
 def label_lemmas(label: str) -> set[str]:
@@ -95,6 +100,12 @@ def list_fields(record) -> list[Fact]:
     return found
 
 
+def english_words(name: str) -> set[str]:
+    """The content words of a label's English name (before any parenthesis), lower-cased."""
+    name = re.sub(r"\(.*\)", "", name)
+    return {w.lower().removesuffix("'s") for w in words(name) if w.lower() not in ENGLISH_WORDS}
+
+
 @dataclass
 class FieldMatch:
     label: str
@@ -113,7 +124,10 @@ class FieldIndex:
         self.fields: list[Fact] = [f for r in index.records.values() for f in r.facts if is_field(f)]
         self.fields += [f for r in index.records.values() for f in list_fields(r)]
         self.labels = sorted({f.label for f in self.fields})
+        # A label's words in both languages: "Which priority axis…" uses the English name's words.
+        english = english_labels()
         self._lemmas = {label: label_lemmas(label) for label in self.labels}
+        self._english = {label: english_words(english.get(label, "")) for label in self.labels}
         self._vectors = self._embed_labels(embeddings) if self.labels else np.zeros((0, 1))
 
     def _cached_vectors(self, texts: list[str]) -> dict[str, list[float]]:
@@ -156,14 +170,19 @@ class FieldIndex:
         if not self.labels:
             return []
         dense = self._vectors @ np.asarray(vector, dtype=float)
-        asked = (analysis.key_terms | analysis.lemmas) - self.index.identity_terms() - analysis.name_terms
+        asked = ((analysis.key_terms | analysis.lemmas | {w.lower() for w in words(analysis.text)})
+                 - self.index.identity_terms() - analysis.name_terms)
         out = []
         for i, label in enumerate(self.labels):
-            terms = self._lemmas[label]
-            total = sum(self.index.idf(t) for t in terms) or 1.0
-            lexical = sum(self.index.idf(t) for t in terms & asked) / total
+            # The share of the Finnish label's lemmas or of its English name's words, whichever
+            # the question uses more (a question is in one language).
+            lexical = max(self._share(self._lemmas[label], asked), self._share(self._english[label], asked))
             out.append(FieldMatch(label, float(dense[i]) + lexical, float(dense[i]), lexical))
         return sorted(out, key=lambda m: -m.score)
+
+    def _share(self, terms: set[str], asked: set[str]) -> float:
+        total = sum(self.index.idf(t) for t in terms)
+        return sum(self.index.idf(t) for t in terms & asked) / total if total else 0.0
 
     def values(self, label: str, projects: list[str] | None = None) -> list[Fact]:
         """The field's facts, of the given projects (in their order) or of all."""

@@ -23,6 +23,8 @@ APPLICANT_LABELS = ("Hakijan virallinen nimi", "Tuensaajan nimi", "Osatoteuttaja
 # and most chunks that use it belong to them ("kahina", "laurea"; not "kehittäminen", "kaupunki").
 EXCLUSIVE_PROJECTS = 2
 EXCLUSIVE_SHARE = 0.5
+# Of the projects that naming words point at, those with at least this share of the best weight.
+WEAK_NAMING_SHARE = 0.999
 
 
 @dataclass
@@ -170,7 +172,14 @@ class IndexView:
                 strong.append(code)
         if strong:
             return strong
-        weak: set[str] = set()
+        # The projects that the most (rarest) naming words point at: "Itä-Lapin kuntayhtymän
+        # esiselvitys" names the project whose applicant is Itä-Lapin kuntayhtymä, not every
+        # project in Itä-Lappi.
+        weight: Counter = Counter()
         for term in query_terms:
-            weak |= self.naming_words.get(term, set())
-        return sorted(weak)
+            for code in self.naming_words.get(term, set()):
+                weight[code] += self.idf(term)
+        if not weight:
+            return []
+        best = max(weight.values())
+        return sorted(code for code, w in weight.items() if w >= best * WEAK_NAMING_SHARE)

@@ -39,6 +39,7 @@ def unknown_names(analysis: QueryAnalysis, index: IndexView) -> list[str]:
 
 
 ACRONYM_MIN_LETTERS = 4
+MIN_NAME_LETTERS = 3
 
 
 def names_something_unknown(word: str) -> bool:
@@ -48,7 +49,7 @@ def names_something_unknown(word: str) -> bool:
     about whether the documents cover the question."""
     if word.isupper() and len(word) >= ACRONYM_MIN_LETTERS:
         return True
-    return is_finnish_word(word)
+    return len(word) >= MIN_NAME_LETTERS and is_finnish_word(word)  # "R" and "D" of "R&D" are letters
 
 
 def unknown_share(analysis: QueryAnalysis, index: IndexView) -> float:

@@ -13,6 +13,7 @@ from assistant.fact_answers import change_answer, compare_projects
 from assistant.facts import DURATION_RE, FactIndex, is_comparison
 from assistant.field_answers import across_projects, asked_fields, is_across_projects, project_field
 from assistant.fields import FieldIndex
+from assistant.fitted import FITTED
 from assistant.conversation import Conversation, Turn
 from assistant.evidence import candidates, score_candidates, select
 from assistant.index import IndexView
@@ -120,8 +121,12 @@ class Assistant:
                 # Only for a project the question names: otherwise the top passage's project may be
                 # another one, and the sentences (which name their document) answer instead.
                 codes = [project] if project else sorted(named)
+                answered_fields = 0
                 for field in fields:
+                    if answered_fields >= FITTED["fields_per_question"]:
+                        break
                     more, more_facts = project_field(field, self.fields, [c for c in codes if c], analysis.language)
+                    answered_fields += bool(more)
                     lines += [re.sub(r"\[@(\d+)\]", lambda m: f"[@{int(m.group(1)) + len(facts)}]", line)
                               for line in more]
                     facts += more_facts
