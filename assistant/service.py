@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass
 from typing import Iterator
 
 from assistant import texts
@@ -13,12 +12,12 @@ from assistant.compose import compose_answer, compose_refusal, prepend_fact_line
 from assistant.fact_answers import change_answer, compare_projects
 from assistant.facts import DURATION_RE, FactIndex, is_comparison
 from assistant.field_answers import across_projects, asked_fields, is_across_projects, project_field
-from assistant.fields import FieldIndex, FieldMatch
+from assistant.fields import FieldIndex
 from assistant.fitted import FITTED
 from assistant.conversation import Conversation, Turn
-from assistant.evidence import Candidate, candidates, score_candidates, select
+from assistant.evidence import candidates, score_candidates, select
 from assistant.index import IndexView
-from assistant.query import QueryAnalysis, analyse
+from assistant.query import analyse
 from assistant.refusal import out_of_corpus, should_refuse, specific_place
 from assistant.retrieval import HankeRetriever, Hit, HybridSearcher
 from core.settings import Settings, get_settings
@@ -27,18 +26,6 @@ from core.types import Answer, Document, Passage
 EVIDENCE_HITS = 6
 KEYWORD_LEADERS = 2
 SIBLING_SCORE_FACTOR = 0.5
-
-
-@dataclass
-class Gathered:
-    question: str
-    resolved: str
-    analysis: QueryAnalysis
-    hits: list[Hit]
-    vector: list[float]
-    named: set[str]
-    cands: list[Candidate]
-    field_matches: list[FieldMatch]
 
 
 class QuestionError(ValueError):
@@ -83,10 +70,10 @@ class Assistant:
             raise QuestionError("unknown_project", project=project)
         return question
 
-    def gather(self, question: str, project: str | None = None, k: int | None = None,
-               conversation: Conversation | None = None) -> Gathered:
-        """Everything the answer is chosen from: the question's analysis, the retrieved chunks and
-        every candidate sentence with its features and fitted score (also what `hanke fit` learns on)."""
+    def ask(self, question: str, project: str | None = None, k: int | None = None,
+            conversation: Conversation | None = None) -> Answer:
+        started = time.perf_counter()
+        question = self.validate(question, project)
         names = self.index.name_words()
         own = analyse(question, names)
         resolved = question
@@ -99,6 +86,7 @@ class Assistant:
         k = k or self.settings.top_k
         vector = self.searcher.embeddings.embed_query(resolved)
         hits = self.searcher.search(resolved, max(k, EVIDENCE_HITS * 3), project, analysis, vector=vector)
+        retrieved_ms = (time.perf_counter() - started) * 1000
         evidence_hits = hits[:EVIDENCE_HITS] + self.keyword_leaders(hits) + self.sibling_hits(
             resolved, analysis, hits, vector)
         evidence_hits += self.list_continuations(evidence_hits)
@@ -107,26 +95,13 @@ class Assistant:
             evidence_hits = [h for h in evidence_hits if h.document.project in named] or evidence_hits
         cands = candidates(evidence_hits)
         analysis.focus_place = specific_place(analysis, self.index)
-        field_matches = self.fields.match(analysis, vector)
-        score_candidates(cands, analysis, self.index, named | ({project} if project else set()),
-                         {m.label: m.score for m in field_matches})
-        return Gathered(question, resolved, analysis, hits, vector, named, cands, field_matches)
-
-    def ask(self, question: str, project: str | None = None, k: int | None = None,
-            conversation: Conversation | None = None) -> Answer:
-        started = time.perf_counter()
-        question = self.validate(question, project)
-        k = k or self.settings.top_k
-        gathered = self.gather(question, project, k, conversation)
-        resolved, analysis, hits, vector = gathered.resolved, gathered.analysis, gathered.hits, gathered.vector
-        named, cands = gathered.named, gathered.cands
-        retrieved_ms = (time.perf_counter() - started) * 1000
+        score_candidates(cands, analysis, self.index)
         chosen = select(cands, analysis, self.settings.answer_sentences)
         ranked = sorted(cands, key=lambda c: -c.score)
         found = not should_refuse(analysis, self.index, hits, chosen, cands)
         citations_from_facts = False
         in_corpus = not out_of_corpus(analysis, self.index)
-        field_matches = gathered.field_matches if in_corpus else []
+        field_matches = self.fields.match(analysis, vector) if in_corpus else []
         fields = asked_fields(field_matches)
         comparison = None
         if in_corpus and not project and is_across_projects(resolved, sorted(named)) and not DURATION_RE.search(resolved):
