@@ -175,16 +175,23 @@ def named_value(fields: FieldIndex, analysis: QueryAnalysis, vector: list[float]
     if not pairs:
         return []
     index = fields.index
-    values = sorted({v for _, v in pairs})
-    dense = dict(zip(values, (fields.value_vectors(values) @ np.asarray(vector, dtype=float)).tolist()))
-    scored = []
     numbers = set(NUMBERING_RE.findall(analysis.text))
+    lexical = {}
     for label, value in pairs:
         terms = (label_lemmas(value) - label_lemmas(label)) | set(NUMBERING_RE.findall(value)[:1])
         total = sum(index.idf(t) for t in terms) or 1.0
-        lexical = sum(index.idf(t) for t in terms & (asked | numbers)) / total
-        score = (FITTED["pair_label_weight"] * label_score.get(label, 0.0) + FITTED["pair_lexical_weight"] * lexical
-                 + FITTED["pair_dense_weight"] * dense[value])
+        lexical[(label, value)] = sum(index.idf(t) for t in terms & (asked | numbers)) / total
+    dense: dict[str, float] = {}
+    if max(lexical.values()) == 0:
+        # No value shares a word with the question: compare meanings (foundations ~ Säätiö). Values
+        # are embedded only then, once, and cached beside the model.
+        values = sorted({v for _, v in pairs})
+        dense = dict(zip(values, (fields.value_vectors(values) @ np.asarray(vector, dtype=float)).tolist()))
+    scored = []
+    for label, value in pairs:
+        score = (FITTED["pair_label_weight"] * label_score.get(label, 0.0)
+                 + FITTED["pair_lexical_weight"] * lexical[(label, value)]
+                 + FITTED["pair_dense_weight"] * dense.get(value, 0.0))
         scored.append((score, label, value))
     scored.sort(reverse=True)
     best = scored[0][0]

@@ -10,6 +10,7 @@ lemmas. No field name is listed in code: a new label in a new form is a field as
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -128,12 +129,15 @@ class FieldIndex:
         english = english_labels()
         self._lemmas = {label: label_lemmas(label) for label in self.labels}
         self._english = {label: english_words(english.get(label, "")) for label in self.labels}
-        self._vectors = self._embed_labels(embeddings) if self.labels else np.zeros((0, 1))
+        self._label_vectors: np.ndarray | None = None  # embedded on the first question, not at load
 
     def _cached_vectors(self, texts: list[str]) -> dict[str, list[float]]:
-        """Embeddings of short texts (labels, field values), cached in the data dir: they are few
-        and repeat across thousands of forms."""
-        cache_path = self.index.settings.data_dir / "label_vectors.json"
+        """Embeddings of short texts (labels, field values). They are few, repeat across thousands
+        of forms and depend only on the model, so one cache beside the model serves every index;
+        an index at a new path does not embed them again."""
+        settings = self.index.settings
+        model = re.sub(r"[^\w.-]+", "_", settings.model_name_or_path)[-80:]
+        cache_path = settings.model_cache / f"short-texts-{model}.json"
         if self._cache is None:
             try:
                 self._cache = json.loads(cache_path.read_text(encoding="utf-8"))
@@ -144,16 +148,19 @@ class FieldIndex:
             vectors = self.embeddings.embed_documents([f"title: none | text: {t}" for t in missing])
             self._cache.update({t: list(map(float, v)) for t, v in zip(missing, vectors)})
             try:
-                cache_path.write_text(json.dumps(self._cache), encoding="utf-8")
+                cache_path.parent.mkdir(parents=True, exist_ok=True)
+                temporary = cache_path.with_suffix(f".{os.getpid()}.tmp")
+                temporary.write_text(json.dumps(self._cache), encoding="utf-8")
+                temporary.replace(cache_path)  # atomic: a crash or a second process never leaves half a file
             except OSError:
-                pass  # a read-only data dir: the vectors are computed again next time
+                pass  # a read-only cache dir: the vectors are computed again next time
         return self._cache
 
     def value_vectors(self, values: list[str]) -> np.ndarray:
         cache = self._cached_vectors(values)
         return np.vstack([np.array(cache[v]) for v in values])
 
-    def _embed_labels(self, embeddings) -> np.ndarray:
+    def _embed_labels(self) -> np.ndarray:
         """One vector per label: the mean of the Finnish label's and its English name's embeddings."""
         english = english_labels()
         cache = self._cached_vectors([t for label in self.labels for t in (label, english.get(label)) if t])
@@ -169,7 +176,9 @@ class FieldIndex:
         embeddings, and the IDF-weighted share of the label's lemmas that the question uses."""
         if not self.labels:
             return []
-        dense = self._vectors @ np.asarray(vector, dtype=float)
+        if self._label_vectors is None:
+            self._label_vectors = self._embed_labels()
+        dense = self._label_vectors @ np.asarray(vector, dtype=float)
         asked = ((analysis.key_terms | analysis.lemmas | {w.lower() for w in words(analysis.text)})
                  - self.index.identity_terms() - analysis.name_terms)
         out = []

@@ -123,7 +123,7 @@ class IndexView:
         """Lemmas that only name a project or its places (and the verbs they derive from:
         "koulutusta" → "kouluttaa"). They pick the project; in a sentence they say little."""
         if self._identity is None:
-            names = {t for p in self.projects.values() for t in p.name_lemmas | p.places}
+            names = {t for p in self.projects.values() for t in p.name_lemmas | p.places | p.applicant_lemmas}
             # Not through compound parts: "kehittämishanke" names a project, "kehittää" does not.
             self._identity = (names | {b for t in names if len(lemmas(t)) == 1 for b in derivation_bases(t)}
                               | {code.lower() for code in self.projects})
