@@ -28,6 +28,7 @@ END_RE = re.compile(r"\b(end\w*|finish\w*|päätty\w*|loppu\w*|päättymis\w*)\b
 YEAR_RE = re.compile(r"\b((?:19|20)\d{2})\b")
 # A numbered value's number ("5. Sosiaalinen osallisuus…", "3.2. Uusiutuvan…"), as a question gives it.
 NUMBERING_RE = re.compile(r"(?<![\d.])(\d{1,2}(?:\.\d{1,2})?)(?=\.?(?:\s|$|,))")
+VALUE_NUMBERING_RE = re.compile(r"^\s*(\d{1,2}(?:\.\d{1,2})?)\.\s")
 # Web and e-mail addresses are never what a question names ("ely-keskus.fi" is not the ELY centre).
 ADDRESS_RE = re.compile(r"https?://|www\.|\(at\)|@|\.fi\b|\.com\b")
 DATE_RE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
@@ -178,7 +179,7 @@ def named_value(fields: FieldIndex, analysis: QueryAnalysis, vector: list[float]
     numbers = set(NUMBERING_RE.findall(analysis.text))
     lexical = {}
     for label, value in pairs:
-        terms = (label_lemmas(value) - label_lemmas(label)) | set(NUMBERING_RE.findall(value)[:1])
+        terms = (label_lemmas(value) - label_lemmas(label)) | set(VALUE_NUMBERING_RE.findall(value))
         total = sum(index.idf(t) for t in terms) or 1.0
         lexical[(label, value)] = sum(index.idf(t) for t in terms & (asked | numbers)) / total
     dense: dict[str, float] = {}

@@ -20,7 +20,7 @@ import numpy as np
 
 from assistant.index import IndexView
 from assistant.query import FINNISH_STOP_LEMMAS, QueryAnalysis
-from core.text_analysis import ENGLISH_WORDS, related_lemmas, words
+from core.text_analysis import related_lemmas, words
 from core.types import Fact
 
 LABELS_FILE = Path(__file__).parent / "data" / "eura_labels.json"
@@ -101,10 +101,28 @@ def list_fields(record) -> list[Fact]:
     return found
 
 
+ENGLISH_STOP_WORDS = {"the", "of", "and", "or", "in", "a", "an", "to", "for", "by", "with", "on", "at", "its"}
+
+
 def english_words(name: str) -> set[str]:
     """The content words of a label's English name (before any parenthesis), lower-cased."""
     name = re.sub(r"\(.*\)", "", name)
-    return {w.lower().removesuffix("'s") for w in words(name) if w.lower() not in ENGLISH_WORDS}
+    return {w.lower().removesuffix("'s") for w in words(name) if w.lower() not in ENGLISH_STOP_WORDS}
+
+
+# The title of an EURA form names its fund: "Euroopan sosiaalirahaston (ESR) rahoittaman hankkeen kuvaus".
+FUND_TITLE_RE = re.compile(r"Euroopan (\w+rahasto\w*) \((ESR|EAKR)\)")
+FUND_LABEL = "Rahasto"
+
+
+def fund_fields(record) -> list[Fact]:
+    match = FUND_TITLE_RE.search(record.text[:1000])
+    if not match:
+        return []
+    value = f"{match.group(2)} ({match.group(1)})"
+    return [Fact(doc=record.document.doc, kind="text", quantity=FUND_LABEL, label=FUND_LABEL, phase="", value=None,
+                 value_text=value, unit="", section="", start=match.start(), end=match.end(),
+                 line=f"{FUND_LABEL}: {value}")]
 
 
 @dataclass
@@ -123,7 +141,7 @@ class FieldIndex:
         self.embeddings = embeddings
         self._cache: dict | None = None
         self.fields: list[Fact] = [f for r in index.records.values() for f in r.facts if is_field(f)]
-        self.fields += [f for r in index.records.values() for f in list_fields(r)]
+        self.fields += [f for r in index.records.values() for f in list_fields(r) + fund_fields(r)]
         self.labels = sorted({f.label for f in self.fields})
         # A label's words in both languages: "Which priority axis…" uses the English name's words.
         english = english_labels()

@@ -12,6 +12,7 @@ from core.text_analysis import ENGLISH_WORDS
 
 GLOSSARY: dict[str, tuple[str, ...]] = {
     # Organisation types and regions as EURA forms name them (Organisaatiotyyppi, Vastuuviranomainen).
+    "erdf": ("eakr", "aluekehitysrahasto"), "fund": ("rahasto",), "funded": ("rahoittaa",),
     "foundation": ("säätiö",), "foundations": ("säätiö",), "university": ("yliopisto",),
     "universities": ("yliopisto",), "polytechnic": ("ammattikorkeakoulu",), "association": ("yhdistys", "järjestö"),
     "council": ("liitto", "maakuntaliitto"), "ministry": ("ministeriö",), "ngo": ("järjestö", "kansalaisjärjestö"),

@@ -25,6 +25,7 @@ EXCLUSIVE_PROJECTS = 2
 EXCLUSIVE_SHARE = 0.5
 # Of the projects that naming words point at, those with at least this share of the best weight.
 WEAK_NAMING_SHARE = 0.999
+MIN_DOC_STEM = 6  # a shorter file stem ("001") is too likely to be a number in a question
 
 
 @dataclass
@@ -157,6 +158,15 @@ class IndexView:
             if total == 0 or own / total >= EXCLUSIVE_SHARE:
                 naming[term] = codes
         return naming
+
+    def mentioned_document(self, query: str) -> str | None:
+        """The one indexed document a question names by its file name ("A71003_tiedote.txt",
+        "A71003_tiedote"), if any."""
+        lowered = query.lower()
+        named = [doc for doc in self.records
+                 if doc.lower() in lowered or (len(doc.rsplit(".", 1)[0]) >= MIN_DOC_STEM
+                                               and re.search(rf"\b{re.escape(doc.rsplit('.', 1)[0].lower())}\b", lowered))]
+        return named[0] if len(named) == 1 else None
 
     def mentioned_projects(self, query_lemmas: set[str], query: str) -> list[str]:
         """Projects a question names: by code, by whole name (any inflection or word order), by

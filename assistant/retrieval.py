@@ -67,6 +67,7 @@ class HybridSearcher:
         pool = max(self.settings.candidate_pool, k)
         if vector is None:
             vector = self.embeddings.embed_query(query)
+        doc = doc or (None if project else self.index.mentioned_document(query))
         named = [] if doc or project else sorted(self.index.mentioned_projects(analysis.lemmas, query))
         if doc:
             where, docs = {"doc": doc}, {doc}
