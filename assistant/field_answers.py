@@ -130,8 +130,7 @@ def across_projects(matches: list[FieldMatch], fields: FieldIndex, analysis: Que
     date_labels = {f.label for f in fields.fields if f.kind == "date"}
     dated_matches = [m for m in matches if m.label in date_labels]
     if dated_matches and (wants_order or years):
-        top = dated_matches[0].score
-        labels = [m.label for m in dated_matches if m.score >= top - FITTED["date_label_margin"]]
+        labels = [m.label for m in dated_matches]  # each project takes the best of these it has
         dated = _dated(best_date_facts(fields, labels), question)
         label = labels[0]
         if dated and wants_order:
@@ -163,10 +162,10 @@ def across_projects(matches: list[FieldMatch], fields: FieldIndex, analysis: Que
 
 def named_value(fields: FieldIndex, analysis: QueryAnalysis, vector: list[float], matches: list[FieldMatch]
                 ) -> list[Fact]:
-    """The facts whose field value the question names, over every field of every project: each
-    distinct (label, value) scores its label's match plus how much of the value the question says
-    (lemmas: "Keski-Suomen ELY-keskus" → keski, suomi; else the value's embedding: foundations →
-    Säätiö). The best pair, and any pair as good, give the projects."""
+    """The facts whose field value the question names: the value that shares most of its words with
+    the question ("Keski-Suomen ELY-keskus" → keski, suomi; "priority axis 5" → "5. Sosiaalinen
+    osallisuus…"), counting also how well its label matches the question; or, when no value shares a
+    word, the value closest in meaning (foundations → Säätiö)."""
     label_score = {m.label: m.score for m in matches}
     own = {lemma for word in words(analysis.text) if not word[:1].isdigit() for lemma in related_lemmas(word)}
     # Words of project names count here: no project is named, and "kunta" asks for the type Kunta.
@@ -177,29 +176,24 @@ def named_value(fields: FieldIndex, analysis: QueryAnalysis, vector: list[float]
         return []
     index = fields.index
     numbers = set(NUMBERING_RE.findall(analysis.text))
-    lexical = {}
+    scores = {}
     for label, value in pairs:
         terms = (label_lemmas(value) - label_lemmas(label)) | set(VALUE_NUMBERING_RE.findall(value))
         total = sum(index.idf(t) for t in terms) or 1.0
-        lexical[(label, value)] = sum(index.idf(t) for t in terms & (asked | numbers)) / total
-    dense: dict[str, float] = {}
-    if max(lexical.values()) == 0:
-        # No value shares a word with the question: compare meanings (foundations ~ Säätiö). Values
-        # are embedded only then, once, and cached beside the model.
+        scores[(label, value)] = sum(index.idf(t) for t in terms & (asked | numbers)) / total
+    if max(scores.values()) > 0:
+        # A value the question names, under a label it asks about, beats the same words elsewhere.
+        scores = {pair: score + FITTED["value_label_weight"] * label_score.get(pair[0], 0.0)
+                  for pair, score in scores.items() if score > 0}
+    else:
+        # Values are embedded only here, once, and cached beside the model.
         values = sorted({v for _, v in pairs})
         dense = dict(zip(values, (fields.value_vectors(values) @ np.asarray(vector, dtype=float)).tolist()))
-    scored = []
-    for label, value in pairs:
-        score = (FITTED["pair_label_weight"] * label_score.get(label, 0.0)
-                 + FITTED["pair_lexical_weight"] * lexical[(label, value)]
-                 + FITTED["pair_dense_weight"] * dense.get(value, 0.0))
-        scored.append((score, label, value))
-    scored.sort(reverse=True)
-    best = scored[0][0]
-    if best < FITTED["pair_min_score"]:
-        return []
-    wanted = {(label, value) for score, label, value in scored if score >= best - FITTED["pair_tie_margin"]
-              and label == scored[0][1]}
+        scores = {(label, value): dense[value] for label, value in pairs}
+        if max(scores.values()) < FITTED["value_dense_min"]:
+            return []
+    (best_label, _), best = max(scores.items(), key=lambda item: item[1])
+    wanted = {pair for pair, score in scores.items() if pair[0] == best_label and score >= best - FITTED["pair_tie_margin"]}
     return [f for f in fields.fields if (f.label, f.value_text) in wanted]
 
 
