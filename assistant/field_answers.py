@@ -170,6 +170,8 @@ def named_value(fields: FieldIndex, analysis: QueryAnalysis, vector: list[float]
     own = {lemma for word in words(analysis.text) if not word[:1].isdigit() for lemma in related_lemmas(word)}
     # Words of project names count here: no project is named, and "kunta" asks for the type Kunta.
     asked = (analysis.key_terms | analysis.lemmas | own) - FINNISH_STOP_LEMMAS
+    for match in asked_fields(matches)[:1]:
+        asked -= label_lemmas(match.label)  # the words naming the field do not name a value
     pairs = sorted({(f.label, f.value_text) for f in fields.fields if fields.index.document(f.doc).project
                     and len(f.value_text) <= FITTED["value_max_chars"] and not ADDRESS_RE.search(f.value_text)})
     if not pairs:
@@ -178,9 +180,11 @@ def named_value(fields: FieldIndex, analysis: QueryAnalysis, vector: list[float]
     numbers = set(NUMBERING_RE.findall(analysis.text))
     scores = {}
     for label, value in pairs:
-        terms = (label_lemmas(value) - label_lemmas(label)) | set(VALUE_NUMBERING_RE.findall(value))
+        terms = label_lemmas(value) - label_lemmas(label)
         total = sum(index.idf(t) for t in terms) or 1.0
-        scores[(label, value)] = sum(index.idf(t) for t in terms & (asked | numbers)) / total
+        numbering = set(VALUE_NUMBERING_RE.findall(value))
+        # "priority axis 5" names the value numbered 5 outright.
+        scores[(label, value)] = 1.0 if numbering & numbers else sum(index.idf(t) for t in terms & asked) / total
     if max(scores.values()) > 0:
         # A value the question names, under a label it asks about, beats the same words elsewhere.
         scores = {pair: score + FITTED["value_label_weight"] * label_score.get(pair[0], 0.0)
