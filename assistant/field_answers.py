@@ -40,11 +40,27 @@ ACROSS_RE = re.compile(r"\b(which|what)\s+(of\s+(the|these)\s+)?(\w+\s+){0,2}pro
                        r"|\bhankkeista\b", re.I)
 
 
-def asked_fields(matches: list[FieldMatch]) -> list[FieldMatch]:
+def asked_fields(matches: list[FieldMatch], fields: FieldIndex | None = None) -> list[FieldMatch]:
     """The fields the question may ask for ("the contact person and her title" asks two), best first:
     a label's score (cosine of question and label + the share of the label's lemmas the question
     uses) must reach the threshold measured on the corpus-dev DEV half (assistant/data/fitted.json)."""
-    return [m for m in matches if m.score >= FITTED["field_min_score"]]
+    above = [m for m in matches if m.score >= FITTED["field_min_score"]]
+    if fields is None or not above:
+        return above
+    # The fields together must account for most of what the question asks ("the contact person and
+    # her position" is two labels); otherwise the question is about something a field does not name.
+    content = set(above[0].content)
+    covered: set[str] = set()
+    together: list[FieldMatch] = []
+    for match in above:  # best first, each further label only if it covers more of the question
+        if not together or match.terms & (content - covered):
+            together.append(match)
+            covered |= match.terms & content
+        if len(together) == int(FITTED["fields_per_question"]):
+            break
+    if fields.residual(together) > FITTED["field_max_residual"]:
+        return []
+    return together + [m for m in above if m not in together]
 
 
 def is_across_projects(question: str, named: list[str]) -> bool:
@@ -170,7 +186,7 @@ def named_value(fields: FieldIndex, analysis: QueryAnalysis, vector: list[float]
     own = {lemma for word in words(analysis.text) if not word[:1].isdigit() for lemma in related_lemmas(word)}
     # Words of project names count here: no project is named, and "kunta" asks for the type Kunta.
     asked = (analysis.key_terms | analysis.lemmas | own) - FINNISH_STOP_LEMMAS
-    for match in asked_fields(matches)[:1]:
+    for match in asked_fields(matches, fields)[:1]:
         asked -= label_lemmas(match.label)  # the words naming the field do not name a value
     pairs = sorted({(f.label, f.value_text) for f in fields.fields if fields.index.document(f.doc).project
                     and len(f.value_text) <= FITTED["value_max_chars"] and not ADDRESS_RE.search(f.value_text)})

@@ -101,6 +101,8 @@ def list_fields(record) -> list[Fact]:
     return found
 
 
+# Words that ask for a value without saying of what ("määrä", "paljon"): not content of their own.
+MEASURE_WORDS = {"määrä", "lukumäärä", "paljon", "moni", "mikä", "kuka", "nimi", "olla"}
 ENGLISH_STOP_WORDS = {"the", "of", "and", "or", "in", "a", "an", "to", "for", "by", "with", "on", "at", "its"}
 
 
@@ -131,6 +133,9 @@ class FieldMatch:
     score: float
     dense: float
     lexical: float
+    residual: float = 0.0
+    terms: frozenset = frozenset()
+    content: frozenset = frozenset()
 
 
 class FieldIndex:
@@ -199,13 +204,33 @@ class FieldIndex:
         dense = self._label_vectors @ np.asarray(vector, dtype=float)
         asked = ((analysis.key_terms | analysis.lemmas | {w.lower() for w in words(analysis.text)})
                  - self.index.identity_terms() - analysis.name_terms)
+        # What the question is about besides its project: its content words (Finnish lemmas, English
+        # through the glossary), without the project's names and places.
+        content = {t for t in analysis.key_terms if self.index.knows(t)} - self.index.identity_terms() \
+            - analysis.name_terms - MEASURE_WORDS
         out = []
         for i, label in enumerate(self.labels):
             # The share of the Finnish label's lemmas or of its English name's words, whichever
             # the question uses more (a question is in one language).
             lexical = max(self._share(self._lemmas[label], asked), self._share(self._english[label], asked))
-            out.append(FieldMatch(label, float(dense[i]) + lexical, float(dense[i]), lexical))
+            # The share of the question's content that the label does not account for: "Who was the
+            # contact person of X?" is all label; "Which objective of X concerned labour migration?"
+            # asks about something the field "Erityistavoite" does not name.
+            terms = frozenset(self._lemmas[label] | self._english[label])
+            rest = self._weight(content - terms) / self._weight(content) if content else 0.0
+            out.append(FieldMatch(label, float(dense[i]) + lexical, float(dense[i]), lexical, rest, terms,
+                                  frozenset(content)))
         return sorted(out, key=lambda m: -m.score)
+
+    def residual(self, matches: list[FieldMatch]) -> float:
+        """The share of the question's content words that none of these fields' labels accounts for."""
+        if not matches or not matches[0].content:
+            return 0.0
+        content = set(matches[0].content)
+        return self._weight(content - set().union(*(m.terms for m in matches))) / (self._weight(content) or 1.0)
+
+    def _weight(self, terms: set[str]) -> float:
+        return sum(self.index.idf(t) for t in terms)
 
     def _share(self, terms: set[str], asked: set[str]) -> float:
         total = sum(self.index.idf(t) for t in terms)

@@ -102,7 +102,7 @@ class Assistant:
         citations_from_facts = False
         in_corpus = not out_of_corpus(analysis, self.index)
         field_matches = self.fields.match(analysis, vector) if in_corpus else []
-        fields = asked_fields(field_matches)
+        fields = asked_fields(field_matches, self.fields)
         comparison = None
         if in_corpus and not project and is_across_projects(resolved, sorted(named)) and not DURATION_RE.search(resolved):
             across = across_projects(field_matches, self.fields, analysis, vector)
@@ -117,6 +117,9 @@ class Assistant:
         else:
             code = project or (next(iter(named)) if len(named) == 1 else hits[0].document.project if hits else None)
             lines, facts = change_answer(analysis, resolved, self.facts, code) if in_corpus else ([], [])
+            # Plan-vs-outcome facts lead the passages too; a field line is one row of a form, and
+            # the retrieved passages keep their order behind it.
+            citations_from_facts = bool(lines)
             if not lines and fields and (named or project):
                 # Only for a project the question names: otherwise the top passage's project may be
                 # another one, and the sentences (which name their document) answer instead.
@@ -130,7 +133,6 @@ class Assistant:
                     lines += [re.sub(r"\[@(\d+)\]", lambda m: f"[@{int(m.group(1)) + len(facts)}]", line)
                               for line in more]
                     facts += more_facts
-            citations_from_facts = bool(lines)
             if found:
                 text, citations = compose_answer(analysis, chosen, ranked)
             elif lines:  # plan-vs-outcome facts answer even when the passages alone look weak
