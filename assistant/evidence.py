@@ -372,7 +372,8 @@ def unpaired_ordinals(text: str, analysis: QueryAnalysis) -> set[str]:
 def listed_ordinals(text: str, analysis: QueryAnalysis) -> set[str]:
     """A sentence that opens a list of the counted things ("Hankkeen tavoitteena on" and then
     "- kehittää …" lines) holds them in order: "ensimmäinen tavoite" is its first item."""
-    if not analysis.ordinals or re.search(r"[.!?]\s*$", text):
+    # A form row ("Erityistavoite: 6.1. Nuorten…") gives one value; it opens no list.
+    if not analysis.ordinals or re.search(r"[.!?]\s*$", text) or re.match(r"^[^:\t]{1,80}:\s*\S", text):
         return set()
     sentence_lemmas = {l for w in words(text) for l in related_lemmas(w)}
     return {ordinal for ordinal, nouns in analysis.ordinals if nouns & sentence_lemmas}

@@ -180,16 +180,17 @@ class IndexView:
             by_name = bool(project.name_lemmas) and project.name_lemmas <= query_terms
             if by_code or by_name or (project.name and name_mentions(query, project.name)):
                 strong.append(code)
-        if strong:
-            return strong
+        # Words of the strongly named projects' own names, applicants and places name nothing more;
+        # another word may name a second project ("Vertaa Uudet kasvot -hanketta ja Oulun hanketta").
+        query_terms -= {t for code in strong for t in self.projects[code].identity()}
         # The projects that the most (rarest) naming words point at: "Itä-Lapin kuntayhtymän
         # esiselvitys" names the project whose applicant is Itä-Lapin kuntayhtymä, not every
         # project in Itä-Lappi.
         weight: Counter = Counter()
         for term in query_terms:
-            for code in self.naming_words.get(term, set()):
+            for code in self.naming_words.get(term, set()) - set(strong):
                 weight[code] += self.idf(term)
         if not weight:
-            return []
+            return strong
         best = max(weight.values())
-        return sorted(code for code, w in weight.items() if w >= best * WEAK_NAMING_SHARE)
+        return strong + sorted(code for code, w in weight.items() if w >= best * WEAK_NAMING_SHARE)

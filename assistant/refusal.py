@@ -211,17 +211,20 @@ COUNTED_EN_RE = re.compile(r"\bhow many\s+(\w+)(?:\s+(\w+))?", re.I)
 
 
 def counts_unknown_thing(analysis: QueryAnalysis, index: IndexView) -> bool:
-    """"How many electric buses…": the English noun counted is in neither the glossary nor the
-    documents, so no number in them counts it (English grammar: the noun ends the phrase)."""
+    """"How many electric buses…": the counted phrase (the one or two words after "how many": an
+    adjective and its noun, or the noun and a verb) holds no word the glossary or the documents
+    know, so no number in them counts it."""
     match = COUNTED_EN_RE.search(analysis.text) if analysis.language == "en" else None
     if not match:
         return False
-    first, second = match.group(1), match.group(2)
-    noun = second if second and second.lower() not in ENGLISH_WORDS and not second[:1].isdigit() else first
-    lowered = noun.lower()
-    if lowered in ENGLISH_WORDS or lowered in ENGLISH_NUMBER_WORDS:
-        return False
-    return not finnish_terms(lowered) and not index.knows(lowered) and not index.knows(lemmas(noun)[0])
+
+    def known(word: str) -> bool:
+        lowered = word.lower()
+        forms = {lowered, lowered.removesuffix("s"), lowered.removesuffix("es")}  # English plurals
+        return (lowered in ENGLISH_WORDS or lowered in ENGLISH_NUMBER_WORDS or word[:1].isdigit()
+                or any(finnish_terms(w) or index.knows(w) for w in forms) or index.knows(lemmas(word)[0]))
+
+    return not any(known(w) for w in match.groups() if w)
 
 
 def should_refuse(analysis: QueryAnalysis, index: IndexView, hits: list[Hit],
