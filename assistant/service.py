@@ -10,7 +10,7 @@ from typing import Iterator
 from assistant import texts
 from assistant.compose import compose_answer, compose_refusal, prepend_fact_lines
 from assistant.fact_answers import change_answer, compare_projects
-from assistant.facts import DURATION_RE, FactIndex, is_comparison
+from assistant.facts import DURATION_RE, LEAST_RE, MOST_RE, FactIndex, is_comparison
 from assistant.field_answers import across_projects, asked_fields, is_across_projects, project_field
 from assistant.fields import FieldIndex
 from assistant.fitted import FITTED
@@ -104,7 +104,12 @@ class Assistant:
         field_matches = self.fields.match(analysis, vector) if in_corpus else []
         fields = asked_fields(field_matches, self.fields)
         comparison = None
-        if in_corpus and not project and is_across_projects(resolved, sorted(named)) and not DURATION_RE.search(resolved):
+        # "Which got the most funding?", "Which lasted longest?": figures compared across projects
+        # (facts); other questions over the projects read one form field of each.
+        if in_corpus and not project and is_comparison(resolved, sorted(named)) and (
+                MOST_RE.search(resolved) or LEAST_RE.search(resolved) or DURATION_RE.search(resolved)):
+            comparison = compare_projects(analysis, resolved, self.facts, named)
+        if comparison is None and in_corpus and not project and is_across_projects(resolved, sorted(named)):
             across = across_projects(field_matches, self.fields, analysis, vector)
             if across is not None:
                 lines, facts = across
