@@ -176,6 +176,13 @@ def across_projects(matches: list[FieldMatch], fields: FieldIndex, analysis: Que
     return [texts.ACROSS_LEAD[language].format(label=label_in(label, language), n=len(seen))] + lines, cited
 
 
+def is_categorical(value: str, fields: FieldIndex) -> bool:
+    """A value that sorts projects into kinds: short (a town, an organisation, a type) or shared by
+    several projects (an authority, a priority axis). A long one-off value (a work package's
+    description) is prose, which the passages answer better."""
+    return len(words(value)) <= FITTED["value_max_words"] or fields.projects_with_value(value) > 1
+
+
 def named_value(fields: FieldIndex, analysis: QueryAnalysis, vector: list[float], matches: list[FieldMatch]
                 ) -> list[Fact]:
     """The facts whose field value the question names: the value that shares most of its words with
@@ -189,7 +196,7 @@ def named_value(fields: FieldIndex, analysis: QueryAnalysis, vector: list[float]
     for match in asked_fields(matches, fields)[:1]:
         asked -= label_lemmas(match.label)  # the words naming the field do not name a value
     pairs = sorted({(f.label, f.value_text) for f in fields.fields if fields.index.document(f.doc).project
-                    and len(f.value_text) <= FITTED["value_max_chars"] and not ADDRESS_RE.search(f.value_text)})
+                    and is_categorical(f.value_text, fields) and not ADDRESS_RE.search(f.value_text)})
     if not pairs:
         return []
     index = fields.index

@@ -28,9 +28,10 @@ FIELD_KINDS = ("text", "date", "value", "contact")
 
 
 @lru_cache(maxsize=1)
-def english_labels() -> dict[str, str]:
+def english_labels() -> dict[str, list[str]]:
+    """Each label's English names: the first is shown, every one is matched against questions."""
     data = json.loads(LABELS_FILE.read_text(encoding="utf-8"))
-    return {k: v for k, v in data.items() if not k.startswith("_")}
+    return {k: [v] if isinstance(v, str) else list(v) for k, v in data.items() if not k.startswith("_")}
 
 
 def label_in(label: str, language: str) -> str:
@@ -38,7 +39,7 @@ def label_in(label: str, language: str) -> str:
     if language == "en":
         english = english_labels().get(label)
         if english:
-            return re.sub(r"\s*\(.*\)$", "", english)
+            return re.sub(r"\s*\(.*\)$", "", english[0])
     return label
 
 
@@ -151,8 +152,9 @@ class FieldIndex:
         # A label's words in both languages: "Which priority axis…" uses the English name's words.
         english = english_labels()
         self._lemmas = {label: label_lemmas(label) for label in self.labels}
-        self._english = {label: english_words(english.get(label, "")) for label in self.labels}
+        self._english = {label: [english_words(name) for name in english.get(label, [])] for label in self.labels}
         self._label_vectors: np.ndarray | None = None  # embedded on the first question, not at load
+        self._value_projects: dict[str, int] | None = None
 
     def _cached_vectors(self, texts: list[str]) -> dict[str, list[float]]:
         """Embeddings of short texts (labels, field values). They are few, repeat across thousands
@@ -186,10 +188,10 @@ class FieldIndex:
     def _embed_labels(self) -> np.ndarray:
         """One vector per label: the mean of the Finnish label's and its English name's embeddings."""
         english = english_labels()
-        cache = self._cached_vectors([t for label in self.labels for t in (label, english.get(label)) if t])
+        cache = self._cached_vectors([t for label in self.labels for t in [label] + english.get(label, [])[:1]])
         rows = []
         for label in self.labels:
-            vectors = [np.array(cache[t]) for t in (label, english.get(label)) if t and t in cache]
+            vectors = [np.array(cache[t]) for t in [label] + english.get(label, [])[:1] if t in cache]
             mean = np.mean(vectors, axis=0)
             rows.append(mean / (np.linalg.norm(mean) or 1.0))
         return np.vstack(rows)
@@ -212,11 +214,12 @@ class FieldIndex:
         for i, label in enumerate(self.labels):
             # The share of the Finnish label's lemmas or of its English name's words, whichever
             # the question uses more (a question is in one language).
-            lexical = max(self._share(self._lemmas[label], asked), self._share(self._english[label], asked))
+            lexical = max([self._share(self._lemmas[label], asked)]
+                          + [self._share(name, asked) for name in self._english[label]])
             # The share of the question's content that the label does not account for: "Who was the
             # contact person of X?" is all label; "Which objective of X concerned labour migration?"
             # asks about something the field "Erityistavoite" does not name.
-            terms = frozenset(self._lemmas[label] | self._english[label])
+            terms = frozenset(self._lemmas[label].union(*self._english[label]))
             rest = self._weight(content - terms) / self._weight(content) if content else 0.0
             out.append(FieldMatch(label, float(dense[i]) + lexical, float(dense[i]), lexical, rest, terms,
                                   frozenset(content)))
@@ -235,6 +238,14 @@ class FieldIndex:
     def _share(self, terms: set[str], asked: set[str]) -> float:
         total = sum(self.index.idf(t) for t in terms)
         return sum(self.index.idf(t) for t in terms & asked) / total if total else 0.0
+
+    def projects_with_value(self, value: str) -> int:
+        if self._value_projects is None:
+            counts: dict[str, set[str]] = {}
+            for fact in self.fields:
+                counts.setdefault(fact.value_text, set()).add(self.index.document(fact.doc).project or fact.doc)
+            self._value_projects = {v: len(p) for v, p in counts.items()}
+        return self._value_projects.get(value, 0)
 
     def values(self, label: str, projects: list[str] | None = None) -> list[Fact]:
         """The field's facts, of the given projects (in their order) or of all."""

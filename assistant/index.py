@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -25,7 +26,11 @@ EXCLUSIVE_PROJECTS = 2
 EXCLUSIVE_SHARE = 0.5
 # Of the projects that naming words point at, those with at least this share of the best weight.
 WEAK_NAMING_SHARE = 0.999
-MIN_DOC_STEM = 6  # a shorter file stem ("001") is too likely to be a number in a question
+MIN_DOC_STEM = 6
+# Finnish case endings are at most three letters (-ssa, -lla, -sta, -n); stems shorter than this say
+# nothing.
+CASE_ENDING = 3
+MIN_STEM = 5  # a shorter file stem ("001") is too likely to be a number in a question
 
 
 @dataclass
@@ -57,6 +62,7 @@ class IndexView:
         self.projects = self._collect_projects(records)
         self.doc_freq, self.n_chunks = self._document_frequencies(records)
         self._identity: set[str] | None = None
+        self._sorted_terms: list[str] | None = None
         self.naming_words = self._naming_words(records)
 
     @classmethod
@@ -103,6 +109,16 @@ class IndexView:
 
     def knows(self, term: str) -> bool:
         return term in self.doc_freq
+
+    def knows_stem(self, word: str) -> bool:
+        """A name the lexicon cannot inflect back ("Metropolian", "Kuken") is known when an indexed
+        word starts with its stem (the word less a case ending of up to three letters)."""
+        if self._sorted_terms is None:
+            self._sorted_terms = sorted(self.doc_freq)
+        lowered = word.lower()
+        stem = lowered[:max(MIN_STEM, len(lowered) - CASE_ENDING)]
+        position = bisect_left(self._sorted_terms, stem)
+        return position < len(self._sorted_terms) and self._sorted_terms[position].startswith(stem)
 
     def knows_compound(self, term: str) -> bool:
         """A compound the corpus uses as part of a longer one: "päivämäärä" in "päättymispäivämäärä",
@@ -158,6 +174,11 @@ class IndexView:
             if total == 0 or own / total >= EXCLUSIVE_SHARE:
                 naming[term] = codes
         return naming
+
+    def names_a_document(self, word: str) -> bool:
+        """A word that is (part of) an indexed file name: "A71003_tiedote"."""
+        lowered = word.lower()
+        return len(lowered) >= MIN_DOC_STEM and any(lowered in doc.lower() for doc in self.records)
 
     def mentioned_document(self, query: str) -> str | None:
         """The one indexed document a question names by its file name ("A71003_tiedote.txt",

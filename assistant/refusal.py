@@ -34,8 +34,9 @@ def unknown_names(analysis: QueryAnalysis, index: IndexView) -> list[str]:
     """Proper nouns of the question that occur nowhere in the corpus (e.g. "Helsinki")."""
     # The base form only: compound parts ("rova" + "niemi") would make any place name look known.
     names = [re.sub(r"['’]s$", "", word) for word in analysis.proper_nouns]  # "Oulu's" is Oulu
-    return [word for word in names if names_something_unknown(word)
-            and not finnish_terms(word.lower()) and not index.knows(lemmas(word)[0]) and not index.knows(word.lower())]
+    return [word for word in names if (analysis.language == "fi" or names_something_unknown(word))
+            and not finnish_terms(word.lower()) and not index.knows(lemmas(word)[0]) and not index.knows(word.lower())
+            and not index.knows_stem(word) and not index.names_a_document(word)]
 
 
 ACRONYM_MIN_LETTERS = 4
@@ -43,10 +44,11 @@ MIN_NAME_LETTERS = 3
 
 
 def names_something_unknown(word: str) -> bool:
-    """A capitalised word we can tell is a name: one the Finnish lexicon knows (a place, a Finnish
-    word), or an acronym of a project's kind (NUTKE). Other capitalised words are often ordinary
-    English ("April", "Commissioner", "Regional") or abbreviations (UAS, R&D), and say nothing
-    about whether the documents cover the question."""
+    """In an English question, a capitalised word we can tell is a name: one the Finnish lexicon
+    knows (a place, a Finnish word), or an acronym of a project's kind (NUTKE). Other capitalised
+    words are often ordinary English ("April", "Commissioner", "Regional") or abbreviations (UAS,
+    R&D), and say nothing about whether the documents cover the question. (Finnish capitalises
+    only names, so every capitalised word of a Finnish question counts.)"""
     if word.isupper() and len(word) >= ACRONYM_MIN_LETTERS:
         return True
     return len(word) >= MIN_NAME_LETTERS and is_finnish_word(word)  # "R" and "D" of "R&D" are letters
@@ -225,6 +227,14 @@ def counts_unknown_thing(analysis: QueryAnalysis, index: IndexView) -> bool:
                 or any(finnish_terms(w) or index.knows(w) for w in forms) or index.knows(lemmas(word)[0]))
 
     return not any(known(w) for w in match.groups() if w)
+
+
+def asks_for_a_part_not_given(analysis: QueryAnalysis, index: IndexView, chosen: list[Candidate],
+                              cands: list[Candidate]) -> bool:
+    """The question asks for a part (one year, one municipality, the realised value) that the
+    documents do not break down: a whole-project figure or field must not answer it either."""
+    return (year_not_broken_down(analysis, chosen) or planned_given_for_realised(analysis, chosen, cands)
+            or place_not_broken_down(analysis, index, chosen))
 
 
 def should_refuse(analysis: QueryAnalysis, index: IndexView, hits: list[Hit],

@@ -18,7 +18,7 @@ from assistant.conversation import Conversation, Turn
 from assistant.evidence import candidates, score_candidates, select
 from assistant.index import IndexView
 from assistant.query import analyse
-from assistant.refusal import out_of_corpus, should_refuse, specific_place
+from assistant.refusal import asks_for_a_part_not_given, out_of_corpus, should_refuse, specific_place
 from assistant.retrieval import HankeRetriever, Hit, HybridSearcher
 from core.settings import Settings, get_settings
 from core.types import Answer, Document, Passage
@@ -125,7 +125,8 @@ class Assistant:
             # Plan-vs-outcome facts lead the passages too; a field line is one row of a form, and
             # the retrieved passages keep their order behind it.
             citations_from_facts = bool(lines)
-            if not lines and fields and (named or project):
+            if not lines and fields and (named or project) and not asks_for_a_part_not_given(
+                    analysis, self.index, chosen, cands):
                 # Only for a project the question names: otherwise the top passage's project may be
                 # another one, and the sentences (which name their document) answer instead.
                 codes = [project] if project else sorted(named)
