@@ -20,7 +20,7 @@ import numpy as np
 
 from assistant.index import IndexView
 from assistant.query import FINNISH_STOP_LEMMAS, QueryAnalysis
-from core.text_analysis import related_lemmas, words
+from core.text_analysis import lemmas, related_lemmas, words
 from core.types import Fact
 
 LABELS_FILE = Path(__file__).parent / "data" / "eura_labels.json"
@@ -63,7 +63,10 @@ def is_field(fact: Fact) -> bool:
             and not (PHASE_LABEL_RE.match(fact.label) and len(words(fact.label)) <= PHASE_LABEL_WORDS))
 
 
-def label_lemmas(label: str) -> set[str]:
+def label_lemmas(label: str, heads_only: bool = False) -> set[str]:
+    """The lemmas of a label or value. With `heads_only`, without the first parts of compounds: a
+    compound names its last part ("Kustannusmalli" is a model, not a cost; "Organisaatiotyyppi" a
+    type), so a question asking for costs does not ask for the cost model."""
     found: set[str] = set()
     for word in words(label):
         if word[:1].isdigit():
@@ -71,6 +74,8 @@ def label_lemmas(label: str) -> set[str]:
         for piece in re.split(r"[-–]", word):
             if piece:
                 found.update(related_lemmas(piece))
+                if heads_only:
+                    found -= set(lemmas(piece)[1:-1])
     return found - FINNISH_STOP_LEMMAS
 
 
@@ -151,7 +156,7 @@ class FieldIndex:
         self.labels = sorted({f.label for f in self.fields})
         # A label's words in both languages: "Which priority axis…" uses the English name's words.
         english = english_labels()
-        self._lemmas = {label: label_lemmas(label) for label in self.labels}
+        self._lemmas = {label: label_lemmas(label, heads_only=True) for label in self.labels}
         self._english = {label: [english_words(name) for name in english.get(label, [])] for label in self.labels}
         self._label_vectors: np.ndarray | None = None  # embedded on the first question, not at load
         self._value_projects: dict[str, int] | None = None
