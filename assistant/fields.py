@@ -20,7 +20,7 @@ import numpy as np
 
 from assistant.index import IndexView
 from assistant.query import FINNISH_STOP_LEMMAS, QueryAnalysis
-from core.text_analysis import lemmas, related_lemmas, words
+from core.text_analysis import lemmas, related_lemmas, word_classes, words
 from core.types import Fact
 
 LABELS_FILE = Path(__file__).parent / "data" / "eura_labels.json"
@@ -44,9 +44,11 @@ def label_in(label: str, language: str) -> str:
 
 
 # A label is a noun phrase of a few words; a sentence before a colon ("Hankkeen päätavoite on …:",
-# "Keskeisiä kehittämiskohteita ovat:") has a verb and is not a label.
+# "Yrityshaastatteluissa hyödynnettiin CRM:ää") has a verb and is not a label.
 MAX_LABEL_WORDS = 5
 PHASE_LABEL_WORDS = 3
+# "CRM:ää": a colon before a case ending inflects an abbreviation; it does not end a label.
+CASE_ENDING_RE = re.compile(r"^[a-zåäö]{1,3}\b")
 # A value wholly in parentheses is a placeholder for removed data: "(poistettu)".
 PLACEHOLDER_RE = re.compile(r"^\s*\([^)]*\)\s*$")
 # EURA's phase columns: "Suunniteltu: 465", "Toteutunut seurantatietojen mukaan: 5".
@@ -57,7 +59,8 @@ COPULA_RE = re.compile(r"\b(on|ovat|oli|olivat|is|are|was|were)\b", re.I)
 def is_field(fact: Fact) -> bool:
     """A form's label–value line or cell (not a sentence that happens to hold a date or a number)."""
     return (fact.kind in FIELD_KINDS and fact.line.startswith(fact.label) and bool(fact.value_text.strip())
-            and not PLACEHOLDER_RE.match(fact.value_text)
+            and not PLACEHOLDER_RE.match(fact.value_text) and not CASE_ENDING_RE.match(fact.value_text)
+            and not any(word_classes(w) == {"teonsana"} for w in words(fact.label) if not w[:1].isdigit())
             and len(words(fact.label)) <= MAX_LABEL_WORDS and not COPULA_RE.search(fact.label)
             # "Suunniteltu: 465" is a phase of the quantity its heading names, not a field of its own
             and not (PHASE_LABEL_RE.match(fact.label) and len(words(fact.label)) <= PHASE_LABEL_WORDS))
