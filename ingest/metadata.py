@@ -151,7 +151,8 @@ def link_to_project(document: Document, text: str, known: dict[str, str],
     counts = {name: name_mentions(text, name) for name in known}
     name, hits = max(counts.items(), key=lambda item: item[1])
     code = known[name] if hits else None
-    if code is None and project_tokens and text_tokens:
+    # A text that names a project of its own ("Hankkeen nimi: …") is not linked to another by content.
+    if code is None and project_tokens and text_tokens and not document.project_name:
         scores = sorted(content_similarities(text_tokens, project_tokens).items(), key=lambda item: -item[1])
         if scores and scores[0][1] > 0 and (len(scores) == 1 or scores[0][1] >= CONTENT_MARGIN * scores[1][1]):
             code = scores[0][0]
