@@ -17,6 +17,7 @@ from assistant.fitted import FITTED
 from assistant.conversation import Conversation, Turn
 from assistant.evidence import candidates, score_candidates, select
 from assistant.index import IndexView
+from assistant.project_meaning import ProjectMeaning
 from assistant.query import analyse
 from assistant.refusal import asks_for_a_part_not_given, out_of_corpus, should_refuse, specific_place
 from assistant.retrieval import HankeRetriever, Hit, HybridSearcher
@@ -57,6 +58,7 @@ class Assistant:
         self.searcher = HybridSearcher(self.index, embeddings)
         self.facts = FactIndex(self.index)
         self.fields = FieldIndex(self.index, embeddings)
+        self.project_meaning = ProjectMeaning(self.index, self.fields)
 
     def retriever(self, k: int = 5, project: str | None = None) -> HankeRetriever:
         return HankeRetriever(searcher=self.searcher, k=k, project=project)
@@ -85,12 +87,17 @@ class Assistant:
             conversation.turns[-1].language if conversation and conversation.turns else own.language)
         k = k or self.settings.top_k
         vector = self.searcher.embeddings.embed_query(resolved)
-        hits = self.searcher.search(resolved, max(k, EVIDENCE_HITS * 3), project, analysis, vector=vector)
+        named = set(self.index.mentioned_projects(analysis.lemmas, resolved))
+        meant = None
+        if not named and not project and not is_comparison(resolved, []) and not is_across_projects(resolved, []):
+            meant = self.project_meaning.meant(vector)  # named in other words ("University of Helsinki's study")
+        hits = self.searcher.search(resolved, max(k, EVIDENCE_HITS * 3), project or meant, analysis, vector=vector)
         retrieved_ms = (time.perf_counter() - started) * 1000
         evidence_hits = hits[:EVIDENCE_HITS] + self.keyword_leaders(hits) + self.sibling_hits(
             resolved, analysis, hits, vector)
         evidence_hits += self.list_continuations(evidence_hits)
-        named = set(self.index.mentioned_projects(analysis.lemmas, resolved))
+        if meant:
+            named = {meant}
         if named:
             evidence_hits = [h for h in evidence_hits if h.document.project in named] or evidence_hits
         cands = candidates(evidence_hits)

@@ -76,3 +76,22 @@ def test_which_project_started_first(combined_assistant):
     first = min(starts, key=starts.get)
     answer = combined_assistant.ask("Mikä hankkeista alkoi suunnitelman mukaan aikaisimmin?")
     assert answer.found and [c.project for c in answer.citations] == [first]
+
+
+@pytest.mark.parametrize("question,code", [
+    # Named only in English, in other words than the documents' Finnish name and applicant.
+    ("What does the low-carbon wood construction project of Karelia University of Applied Sciences plan to do?",
+     "A75340"),
+    ("Who leads the game industry development project in Northern Ostrobothnia?", "S21273"),
+])
+def test_a_project_named_in_other_words_is_found_by_meaning(combined_assistant, question, code):
+    vector = combined_assistant.searcher.embeddings.embed_query(question)
+    assert combined_assistant.project_meaning.meant(vector) == code
+    answer = combined_assistant.ask(question)
+    assert {c.project for c in answer.citations} <= {code}
+
+
+@pytest.mark.parametrize("question", ["What was the goal of the project?", "How many participants were planned?"])
+def test_a_question_naming_no_project_is_not_given_one(combined_assistant, question):
+    vector = combined_assistant.searcher.embeddings.embed_query(question)
+    assert combined_assistant.project_meaning.meant(vector) is None
