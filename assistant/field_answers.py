@@ -66,7 +66,7 @@ def asked_fields(matches: list[FieldMatch], fields: FieldIndex | None = None) ->
 def is_across_projects(question: str, named: list[str]) -> bool:
     """A question about the set of projects ("Minkä hankkeiden hakija…", "Which of the projects…").
     A place it names ("…sijaitsee Seinäjoella") filters the set; it does not pick one project."""
-    return bool(ACROSS_RE.search(question)) and len(named) != 1 or (not named and bool(ACROSS_RE.search(question)))
+    return len(named) != 1 and bool(ACROSS_RE.search(question))
 
 
 def _dates(value: str) -> list[date]:
@@ -85,9 +85,9 @@ def _line(fact: Fact, fields: FieldIndex, language: str, n: int, with_project: b
     return f"{project}{label_in(fact.label, language)}: {' '.join(fact.value_text.split())} [@{n}]"
 
 
-def project_field(match: FieldMatch, fields: FieldIndex, codes: list[str], language: str
+def project_field(match: FieldMatch, fields: FieldIndex, codes: list[str], language: str, first: int = 0
                   ) -> tuple[list[str], list[Fact]]:
-    """The asked field of each given project, one line each (lines cite facts as [@i])."""
+    """The asked field of each given project, one line each (lines cite facts as [@first + i])."""
     lines: list[str] = []
     cited: list[Fact] = []
     seen: set[tuple[str, str]] = set()
@@ -97,12 +97,8 @@ def project_field(match: FieldMatch, fields: FieldIndex, codes: list[str], langu
             continue
         seen.add(key)
         cited.append(fact)
-        lines.append(_line(fact, fields, language, len(cited) - 1, len(codes) > 1))
+        lines.append(_line(fact, fields, language, first + len(cited) - 1, len(codes) > 1))
     return lines, cited
-
-
-def _value_terms(fact: Fact) -> set[str]:
-    return label_lemmas(fact.value_text)
 
 
 def _dated(facts: list[Fact], question: str) -> list[tuple[Fact, date]]:

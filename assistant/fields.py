@@ -244,8 +244,8 @@ class FieldIndex:
         return sum(self.index.idf(t) for t in terms)
 
     def _share(self, terms: set[str], asked: set[str]) -> float:
-        total = sum(self.index.idf(t) for t in terms)
-        return sum(self.index.idf(t) for t in terms & asked) / total if total else 0.0
+        total = self._weight(terms)
+        return self._weight(terms & asked) / total if total else 0.0
 
     def projects_with_value(self, value: str) -> int:
         if self._value_projects is None:

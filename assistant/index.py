@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import math
-from bisect import bisect_left
 import re
+from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass, field
 
 from core.settings import Settings, get_settings
 from core.store import DocumentStore, IndexMissingError, KeywordIndex, VectorStore, index_exists, keyword_dir
-from core.project_names import name_mentions
+from core.project_names import lemma_sequence, name_mentions
 from core.text_analysis import derivation_bases, lemmas, words
 from core.types import Chunk, Document, DocumentRecord
 
@@ -26,11 +26,11 @@ EXCLUSIVE_PROJECTS = 2
 EXCLUSIVE_SHARE = 0.5
 # Of the projects that naming words point at, those with at least this share of the best weight.
 WEAK_NAMING_SHARE = 0.999
-MIN_DOC_STEM = 6
+MIN_DOC_STEM = 6  # a shorter file stem ("001") is too likely to be a number in a question
 # Finnish case endings are at most three letters (-ssa, -lla, -sta, -n); stems shorter than this say
 # nothing.
 CASE_ENDING = 3
-MIN_STEM = 5  # a shorter file stem ("001") is too likely to be a number in a question
+MIN_STEM = 5
 
 
 @dataclass
@@ -194,12 +194,13 @@ class IndexView:
         the part of the name before or after a dash or its acronym, or else by a word that only
         they carry in their name, applicant or places ("Laurea's project", "Kuhmon hanke")."""
         upper = query.upper()
+        sequence = lemma_sequence(query)
         query_terms = set(query_lemmas) | _first_lemmas(query) | {w.lower() for w in words(query)}
         strong = []
         for code, project in self.projects.items():
             by_code = bool(re.search(rf"\b{re.escape(code)}\b", upper))
             by_name = bool(project.name_lemmas) and project.name_lemmas <= query_terms
-            if by_code or by_name or (project.name and name_mentions(query, project.name)):
+            if by_code or by_name or (project.name and name_mentions(query, project.name, sequence)):
                 strong.append(code)
         # Words of the strongly named projects' own names, applicants and places name nothing more;
         # another word may name a second project ("Vertaa Uudet kasvot -hanketta ja Oulun hanketta").

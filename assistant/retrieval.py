@@ -60,15 +60,19 @@ class HybridSearcher:
 
     def search(self, query: str, k: int | None = None, project: str | None = None,
                analysis: QueryAnalysis | None = None, doc: str | None = None,
-               vector: list[float] | None = None) -> list[Hit]:
-        """The k best chunks, optionally only of one project or one document."""
+               vector: list[float] | None = None, named: list[str] | None = None) -> list[Hit]:
+        """The k best chunks, optionally only of one project or one document. `named`: the projects
+        the question names, when the caller has found them already (else they are found here)."""
         k = k or self.settings.top_k
         analysis = analysis or analyse(query)
         pool = max(self.settings.candidate_pool, k)
         if vector is None:
             vector = self.embeddings.embed_query(query)
         doc = doc or (None if project else self.index.mentioned_document(query))
-        named = [] if doc or project else sorted(self.index.mentioned_projects(analysis.lemmas, query))
+        if doc or project:
+            named = []
+        elif named is None:
+            named = sorted(self.index.mentioned_projects(analysis.lemmas, query))
         if doc:
             where, docs = {"doc": doc}, {doc}
         elif project:

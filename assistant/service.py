@@ -3,7 +3,6 @@ all go through `Assistant.ask`."""
 
 from __future__ import annotations
 
-import re
 import time
 from typing import Iterator
 
@@ -91,7 +90,8 @@ class Assistant:
         meant = None
         if not named and not project and not is_comparison(resolved, []) and not is_across_projects(resolved, []):
             meant = self.project_meaning.meant(vector)  # named in other words ("University of Helsinki's study")
-        hits = self.searcher.search(resolved, max(k, EVIDENCE_HITS * 3), project or meant, analysis, vector=vector)
+        hits = self.searcher.search(resolved, max(k, EVIDENCE_HITS * 3), project or meant, analysis, vector=vector,
+                                    named=sorted(named))
         retrieved_ms = (time.perf_counter() - started) * 1000
         evidence_hits = hits[:EVIDENCE_HITS] + self.keyword_leaders(hits) + self.sibling_hits(
             resolved, analysis, hits, vector)
@@ -111,17 +111,17 @@ class Assistant:
         field_matches = self.fields.match(analysis, vector) if in_corpus else []
         fields = asked_fields(field_matches, self.fields)
         comparison = None
+        comparative = in_corpus and not project and is_comparison(resolved, sorted(named))
         # "Which got the most funding?", "Which lasted longest?": figures compared across projects
         # (facts); other questions over the projects read one form field of each.
-        if in_corpus and not project and is_comparison(resolved, sorted(named)) and (
-                MOST_RE.search(resolved) or LEAST_RE.search(resolved) or DURATION_RE.search(resolved)):
+        if comparative and (MOST_RE.search(resolved) or LEAST_RE.search(resolved) or DURATION_RE.search(resolved)):
             comparison = compare_projects(analysis, resolved, self.facts, named)
         if comparison is None and in_corpus and not project and is_across_projects(resolved, sorted(named)):
             across = across_projects(field_matches, self.fields, analysis, vector)
             if across is not None:
                 lines, facts = across
                 comparison = prepend_fact_lines(lines, facts, "", [], self.index)
-        if comparison is None and in_corpus and is_comparison(resolved, sorted(named)) and not project:
+        if comparison is None and comparative:
             comparison = compare_projects(analysis, resolved, self.facts, named)
         if comparison is not None:
             found = True
@@ -141,10 +141,10 @@ class Assistant:
                 for field in fields:
                     if answered_fields >= FITTED["fields_per_question"]:
                         break
-                    more, more_facts = project_field(field, self.fields, [c for c in codes if c], analysis.language)
+                    more, more_facts = project_field(field, self.fields, [c for c in codes if c], analysis.language,
+                                                     first=len(facts))
                     answered_fields += bool(more)
-                    lines += [re.sub(r"\[@(\d+)\]", lambda m: f"[@{int(m.group(1)) + len(facts)}]", line)
-                              for line in more]
+                    lines += more
                     facts += more_facts
             if found:
                 text, citations = compose_answer(analysis, chosen, ranked)

@@ -29,11 +29,12 @@ NAME_PART_SPLIT_RE = re.compile(r"\s[-–—]\s|\s[-–—]|[-–—]\s")
 ACRONYM_RE = re.compile(r"\b[A-ZÅÄÖ][A-ZÅÄÖ0-9]{3,}\b")
 
 
-def name_mentions(text: str, name: str) -> int:
+def name_mentions(text: str, name: str, sequence: list[str] | None = None) -> int:
     """How often a text names a project: its whole name, the part before or after a dash, or an
     acronym in capitals (KAHINA), compared as lemmas so that inflection does not matter
-    ("Ohjaamo Helsinkiin" names "Ohjaamo Helsinki")."""
-    sequence = lemma_sequence(text)
+    ("Ohjaamo Helsinkiin" names "Ohjaamo Helsinki"). `sequence`: the text's lemma_sequence, when
+    one text is compared with many names."""
+    sequence = lemma_sequence(text) if sequence is None else sequence
     count = _contains(sequence, lemma_sequence(name))
     parts = [p for p in NAME_PART_SPLIT_RE.split(name) if len(lemma_sequence(p)) >= 2]
     if not count and len(parts) > 1:
@@ -41,5 +42,3 @@ def name_mentions(text: str, name: str) -> int:
     for acronym in ACRONYM_RE.findall(name):
         count += len(re.findall(rf"\b{re.escape(acronym)}", text))
     return count
-
-

@@ -11,7 +11,7 @@ import math
 import re
 from collections import Counter
 
-from core.project_names import name_mentions
+from core.project_names import lemma_sequence, name_mentions
 from core.text_analysis import finnishness, is_place_name, lemmas, words
 from core.types import Document
 
@@ -148,7 +148,8 @@ def link_to_project(document: Document, text: str, known: dict[str, str],
     """
     if document.project or not known:
         return document
-    counts = {name: name_mentions(text, name) for name in known}
+    sequence = lemma_sequence(text)
+    counts = {name: name_mentions(text, name, sequence) for name in known}
     name, hits = max(counts.items(), key=lambda item: item[1])
     code = known[name] if hits else None
     # A text that names a project of its own ("Hankkeen nimi: …") is not linked to another by content.

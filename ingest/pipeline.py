@@ -204,6 +204,8 @@ class Ingestor:
         records = self.documents.all()
         known = {r.document.project_name: r.document.project for r in records
                  if r.document.project and r.document.project_name}
+        if all(r.document.project for r in records):
+            return  # nothing to link: the projects' tokens are not gathered
         project_tokens: dict[str, list[str]] = {}
         for r in records:
             if r.document.project:
