@@ -108,7 +108,7 @@ def score_candidates(cands: list[Candidate], analysis: QueryAnalysis, index: Ind
     key = {t for t in analysis.key_terms if index.knows(t)} or analysis.key_terms
     # Project names and places pick the project, which retrieval already did; in a sentence they
     # say little about whether it answers.
-    identity = index.identity_terms() | analysis.name_terms
+    identity = analysis.identity(index)
     weight = {t: index.idf(t) * (IDENTITY_WEIGHT if t in identity else
                                  MEASURE_WEIGHT if t in MEASURE_TERMS or t in analysis.answer_type
                                  else MODIFIER_WEIGHT if t in analysis.modifiers else 1.0) for t in key}

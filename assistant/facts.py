@@ -55,7 +55,7 @@ class FactIndex:
 
     def match(self, analysis: QueryAnalysis, kinds: set[str], projects: set[str] | None = None) -> list[ScoredFact]:
         key = {t for t in analysis.key_terms if self.index.knows(t)}
-        identity = self.index.identity_terms()
+        identity = self.index.identity_terms(analysis.projects)
         key -= identity
         if not key:
             return []

@@ -152,10 +152,11 @@ def across_projects(matches: list[FieldMatch], fields: FieldIndex, analysis: Que
         elif dated:
             chosen = [f for f, d in dated if str(d.year) in years]
     if not chosen:
-        chosen = named_value(fields, analysis, vector, matches)
-        label = chosen[0].label if chosen else ""
-    if not chosen:
-        chosen = having_field(fields, matches)
+        # A field the question names outright ("with co-implementers") only some projects fill in
+        # answers it, unless the question also names one of that field's values.
+        having = having_field(fields, matches)
+        named, whole = named_value(fields, analysis, vector, matches)
+        chosen = named if named and (not having or whole or named[0].label == having[0].label) else having
         label = chosen[0].label if chosen else ""
     if not chosen:
         return None
@@ -180,11 +181,12 @@ def is_categorical(value: str, fields: FieldIndex) -> bool:
 
 
 def named_value(fields: FieldIndex, analysis: QueryAnalysis, vector: list[float], matches: list[FieldMatch]
-                ) -> list[Fact]:
+                ) -> tuple[list[Fact], bool]:
     """The facts whose field value the question names: the value that shares most of its words with
     the question ("Keski-Suomen ELY-keskus" → keski, suomi; "priority axis 5" → "5. Sosiaalinen
     osallisuus…"), counting also how well its label matches the question; or, when no value shares a
-    word, the value closest in meaning (foundations → Säätiö)."""
+    word, the value closest in meaning (foundations → Säätiö). The flag: the question uses every word
+    of the value ("kuntayhtymä"), not just one of several ("projects" of "Projektitutkija")."""
     label_score = {m.label: m.score for m in matches}
     own = {lemma for word in words(analysis.text) if not word[:1].isdigit() for lemma in related_lemmas(word)}
     # Words of project names count here: no project is named, and "kunta" asks for the type Kunta.
@@ -194,7 +196,7 @@ def named_value(fields: FieldIndex, analysis: QueryAnalysis, vector: list[float]
     pairs = sorted({(f.label, f.value_text) for f in fields.fields if fields.index.document(f.doc).project
                     and is_categorical(f.value_text, fields) and not ADDRESS_RE.search(f.value_text)})
     if not pairs:
-        return []
+        return [], False
     index = fields.index
     numbers = set(NUMBERING_RE.findall(analysis.text))
     scores = {}
@@ -204,6 +206,7 @@ def named_value(fields: FieldIndex, analysis: QueryAnalysis, vector: list[float]
         numbering = set(VALUE_NUMBERING_RE.findall(value))
         # "priority axis 5" names the value numbered 5 outright.
         scores[(label, value)] = 1.0 if numbering & numbers else sum(index.idf(t) for t in terms & asked) / total
+    whole = max(scores.values()) >= 1.0
     if max(scores.values()) > 0:
         # A value the question names, under a label it asks about, beats the same words elsewhere.
         scores = {pair: score + FITTED["value_label_weight"] * label_score.get(pair[0], 0.0)
@@ -214,17 +217,17 @@ def named_value(fields: FieldIndex, analysis: QueryAnalysis, vector: list[float]
         dense = dict(zip(values, (fields.value_vectors(values) @ np.asarray(vector, dtype=float)).tolist()))
         scores = {(label, value): dense[value] for label, value in pairs}
         if max(scores.values()) < FITTED["value_dense_min"]:
-            return []
+            return [], False
     (best_label, _), best = max(scores.items(), key=lambda item: item[1])
     wanted = {pair for pair, score in scores.items() if pair[0] == best_label and score >= best - FITTED["pair_tie_margin"]}
-    return [f for f in fields.fields if (f.label, f.value_text) in wanted]
+    return [f for f in fields.fields if (f.label, f.value_text) in wanted], whole
 
 
 def having_field(fields: FieldIndex, matches: list[FieldMatch]) -> list[Fact]:
     """"Which projects have co-implementers?": the question names a field outright (every lemma of
     its label) that only some projects' forms fill in; those projects answer it."""
-    if not matches or matches[0].lexical < 1.0:
-        return []
+    if not matches or matches[0].lexical < 1.0 or matches[0].residual > FITTED["field_max_residual"]:
+        return []  # not named outright, or the question asks about more than the field
     label = matches[0].label
     facts = [f for f in fields.values(label) if fields.index.document(f.doc).project]
     with_form = {d.project for d in fields.index.documents() if d.project and d.type == "hankekuvaus"}

@@ -213,11 +213,11 @@ class FieldIndex:
             self._label_vectors = self._embed_labels()
         dense = self._label_vectors @ np.asarray(vector, dtype=float)
         asked = ((analysis.key_terms | analysis.lemmas | {w.lower() for w in words(analysis.text)})
-                 - self.index.identity_terms() - analysis.name_terms)
+                 - analysis.identity(self.index))
         # What the question is about besides its project: its content words (Finnish lemmas, English
         # through the glossary), without the project's names and places.
-        content = {t for t in analysis.key_terms if self.index.knows(t)} - self.index.identity_terms() \
-            - analysis.name_terms - MEASURE_WORDS
+        content = ({t for t in analysis.key_terms if self.index.knows(t)} - analysis.identity(self.index)
+                   - MEASURE_WORDS - self.index.name_parts(analysis.projects or ()))
         out = []
         for i, label in enumerate(self.labels):
             # The share of the Finnish label's lemmas or of its English name's words, whichever

@@ -14,7 +14,8 @@ GLOSSARY: dict[str, tuple[str, ...]] = {
     # Organisation types and regions as EURA forms name them (Organisaatiotyyppi, Vastuuviranomainen).
     "erdf": ("eakr", "aluekehitysrahasto"), "fund": ("rahasto",), "funded": ("rahoittaa",),
     "foundation": ("säätiö",), "foundations": ("säätiö",), "university": ("yliopisto",),
-    "universities": ("yliopisto",), "polytechnic": ("ammattikorkeakoulu",), "association": ("yhdistys", "järjestö"),
+    "universities": ("yliopisto",), "polytechnic": ("ammattikorkeakoulu",),
+    "university of applied sciences": ("ammattikorkeakoulu",), "association": ("yhdistys", "järjestö"),
     "council": ("liitto", "maakuntaliitto"), "ministry": ("ministeriö",), "ngo": ("järjestö", "kansalaisjärjestö"),
     "ostrobothnia": ("pohjanmaa",), "lapland": ("lappi",), "karelia": ("karjala",), "tavastia": ("häme",),
     "uusimaa": ("uusimaa",), "pirkanmaa": ("pirkanmaa",), "satakunta": ("satakunta",), "kainuu": ("kainuu",),
@@ -154,6 +155,26 @@ FINNISH_SYNONYMS: dict[str, tuple[str, ...]] = {
 
 def finnish_synonyms(lemmas: set[str]) -> set[str]:
     return {synonym for lemma in lemmas for synonym in FINNISH_SYNONYMS.get(lemma, ())}
+
+
+PHRASES = sorted((tuple(key.split()) for key in GLOSSARY if " " in key), key=len, reverse=True)
+
+
+def glossary_phrases(tokens: list[str]) -> dict[int, tuple[str, ...]]:
+    """English terms of several words ("university of applied sciences" → ammattikorkeakoulu): the
+    Finnish terms at each phrase's first token position, and () at its other positions, whose own
+    words ("university") would translate to something else."""
+    lowered = [t.lower() for t in tokens]
+    found: dict[int, tuple[str, ...]] = {}
+    for phrase in PHRASES:
+        for start in range(len(lowered) - len(phrase) + 1):
+            span = range(start, start + len(phrase))
+            if any(i in found for i in span):
+                continue
+            if all(lowered[i] == w or english_stem(lowered[i]) == english_stem(w) for i, w in zip(span, phrase)):
+                found[start] = GLOSSARY[" ".join(phrase)]
+                found.update({i: () for i in span if i != start})
+    return found
 
 
 def finnish_terms(word: str) -> tuple[str, ...]:

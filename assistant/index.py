@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from typing import Iterable
 from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass, field
@@ -61,7 +62,7 @@ class IndexView:
         self.vectors = vectors
         self.projects = self._collect_projects(records)
         self.doc_freq, self.n_chunks = self._document_frequencies(records)
-        self._identity: set[str] | None = None
+        self._identity: dict[frozenset | None, set[str]] = {}
         self._sorted_terms: list[str] | None = None
         self.naming_words = self._naming_words(records)
 
@@ -136,19 +137,36 @@ class IndexView:
     def chunk_count(self) -> int:
         return len(self.chunks)
 
-    def identity_terms(self) -> set[str]:
-        """Lemmas that only name a project or its places (and the verbs they derive from:
-        "koulutusta" → "kouluttaa"). They pick the project; in a sentence they say little."""
-        if self._identity is None:
-            names = {t for p in self.projects.values() for t in p.name_lemmas | p.places | p.applicant_lemmas}
+    def identity_terms(self, codes: Iterable[str] | None = None) -> set[str]:
+        """Lemmas that name these projects (all when None), their applicants or places, and the verbs
+        they derive from ("koulutusta" → "kouluttaa"). They pick the project; in a sentence they say
+        little. Only the projects a question is about: among hundreds of projects' names nearly every
+        word names some project, and "yritys" in "SATTUKO:n hyöty yrityksille" is what is asked."""
+        key = None if codes is None else frozenset(codes)
+        if key not in self._identity:
+            chosen = self.projects.values() if key is None else [self.projects[c] for c in key if c in self.projects]
+            names = {t for p in chosen for t in p.name_lemmas | p.places | p.applicant_lemmas}
             # Not through compound parts: "kehittämishanke" names a project, "kehittää" does not.
-            self._identity = (names | {b for t in names if len(lemmas(t)) == 1 for b in derivation_bases(t)}
-                              | {code.lower() for code in self.projects})
-        return self._identity
+            self._identity[key] = (names | {b for t in names if len(lemmas(t)) == 1 for b in derivation_bases(t)}
+                                   | {p.code.lower() for p in chosen})
+        return self._identity[key]
 
-    def name_words(self) -> set[str]:
-        """The lower-cased words of the projects' names (they say nothing about a question's language)."""
-        return {w.lower() for p in self.projects.values() for w in words(p.name) if not w[:1].isdigit()}
+    def name_parts(self, codes: Iterable[str]) -> set[str]:
+        """The parts of these projects' compound name words ("matkailu", "yhteistyö" of
+        "matkailuyhteistyön"): words a question may use to describe the project."""
+        found: set[str] = set()
+        for code in codes:
+            for word in words(self.projects[code].name) if code in self.projects else ():
+                parts = lemmas(word)[1:]
+                # and the tails the analyser split further: matkailu + yhteis + työ → "yhteistyö"
+                found.update(parts, ("".join(parts[i:]) for i in range(1, len(parts) - 1)))
+        return found
+
+    def name_words(self, codes: Iterable[str] | None = None) -> set[str]:
+        """The lower-cased words of the projects' names (all when None); they say nothing about a
+        question's language."""
+        chosen = self.projects.values() if codes is None else [self.projects[c] for c in codes if c in self.projects]
+        return {w.lower() for p in chosen for w in words(p.name) if not w[:1].isdigit()}
 
     def _naming_words(self, records: list[DocumentRecord]) -> dict[str, set[str]]:
         """Words that by themselves name one or two projects: a word of their name, applicant or

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from assistant.glossary import finnish_synonyms, finnish_terms
+from assistant.glossary import finnish_synonyms, finnish_terms, glossary_phrases
 from core.text_analysis import (ENGLISH_WORDS, derivation_bases, finnishness, is_finnish_word, lemmas,
                                 word_classes, words)
 
@@ -70,6 +70,12 @@ class QueryAnalysis:
     # Every lemma, part and base of the words that spell a project's name in this question
     # ("Työllisyyspalveluiden kehittämishanketta" → työllisyys, palvelu, kehittää…): here they only name it.
     name_terms: set[str] = field(default_factory=set)
+    # The projects the question is about (named, meant, or its best passages'); None before resolution.
+    projects: set[str] | None = None
+
+    def identity(self, index) -> set[str]:
+        """The words that only name this question's projects: they pick the project, not the answer."""
+        return index.identity_terms(self.projects) | self.name_terms
 
 
 ENGLISH_ORDINALS = {"first": "ensimmäinen", "second": "toinen", "third": "kolmas", "fourth": "neljäs",
@@ -173,6 +179,16 @@ def language_text(question: str, names: set[str]) -> str:
     return " ".join(kept) if any(not w[:1].isdigit() for w in kept) else question
 
 
+def name_terms_of(tokens: list[str], names: set[str]) -> set[str]:
+    """Every lemma, part and base of the question's words that spell a word of these project names."""
+    name_lemmas = {lemmas(n)[0] for n in names}
+    found: set[str] = set()
+    for word in tokens:
+        if not word[:1].isdigit() and lemmas(word)[0] in name_lemmas:
+            found.update(lemmas(word) + derivation_bases(word))
+    return found
+
+
 def analyse(question: str, names: set[str] | None = None) -> QueryAnalysis:
     """`names`: the lower-cased words of the indexed projects' names, left out when telling the
     question's language."""
@@ -188,19 +204,19 @@ def analyse(question: str, names: set[str] | None = None) -> QueryAnalysis:
     keyword_query: list[str] = []
     heads: set[str] = set()
     parts: set[str] = set()
-    name_lemmas = {lemmas(n)[0] for n in names or ()}
-    name_terms: set[str] = set()
+    name_terms = name_terms_of(tokens, names or set())
+    phrases = glossary_phrases(tokens) if language == "en" else {}
     for position, word in enumerate(tokens):
         lowered = word.lower()
-        if not word[:1].isdigit() and lemmas(word)[0] in name_lemmas:
-            name_terms.update(lemmas(word) + derivation_bases(word))
         if word[:1].isdigit():
             key.add(lemmas(word)[0])
             keyword_query.append(lemmas(word)[0])
             continue
         if position > 0 and word[:1].isupper() and lowered not in ENGLISH_WORDS and word not in sentence_starts:
             proper.append(word)
-        translated = finnish_terms(lowered) if language == "en" else ()
+        translated = (phrases[position] if position in phrases else finnish_terms(lowered)) if language == "en" else ()
+        if position in phrases and not translated:
+            continue  # a later word of a phrase translated at its first word
         if language == "en" and tokens[position + 1:position + 2] == ["up"]:
             translated = ()  # "end up", "set up", "take up": not the verb's own sense
         if language == "en" and lowered in ENGLISH_WORDS and not translated:

@@ -115,7 +115,7 @@ def asked_terms_missing(analysis: QueryAnalysis, index: IndexView, chosen: list[
     and the evidence rightly uses only one of them (or a synonym the glossary lacks)."""
     if analysis.language != "fi":
         return False
-    identity = index.identity_terms() | analysis.name_terms
+    identity = analysis.identity(index)
     asked = {t for t in analysis.key_terms if index.knows(t)} - identity - analysis.modifiers - MEASURE_TERMS
     if not asked:
         return False
@@ -141,9 +141,13 @@ SPECIFIC_PLACE_CUE_RE = re.compile(r"^(specifically|particularly|alone|separatel
                                    r"yksinään|ainoastaan|osalta)$", re.I)
 
 
-# Asked for a time outright (not "end up", "start" in other senses).
-WHEN_RE = re.compile(r"\b(when|milloin|what date|which date|minä päivänä|mihin aikaan)\b", re.I)
-DATE_OR_YEAR_RE = re.compile(r"\b(\d{1,2}\.\d{1,2}\.(19|20)\d{2}|(19|20)\d{2})\b")
+# Asked for a time outright. English "when" asks only as a question word: first, or followed by an
+# auxiliary ("…and when was it published?"); "…say when she visited" is a conjunction.
+WHEN_RE = re.compile(r"^\s*when\b|\bwhen\s+(is|was|were|are|did|does|do|has|have|had|will|would|can|could|"
+                     r"should)\b|\b(milloin|what date|which date|what time|minä päivänä|mihin aikaan)\b", re.I)
+# A date, a year, or a time of day ("kello 10–17", "klo 9.00", "10 am") answers it.
+DATE_OR_YEAR_RE = re.compile(r"\b(\d{1,2}\.\d{1,2}\.(19|20)\d{2}|(19|20)\d{2}|(kello|klo)\s*\d{1,2}"
+                             r"|\d{1,2}[.:]\d{2}|\d{1,2}\s*(am|pm|a\.m\.|p\.m\.))\b", re.I)
 
 
 def year_not_broken_down(analysis: QueryAnalysis, chosen: list[Candidate]) -> bool:
@@ -163,10 +167,13 @@ def specific_place(analysis: QueryAnalysis, index: IndexView) -> str | None:
     if not cues:
         return None
     places = {t for p in index.projects.values() for t in p.places}
-    located = [(i, lemmas(w)[0]) for i, w in enumerate(tokens) if w[:1].isupper() and lemmas(w)[0] in places]
+    # The cue's word is its neighbour: "Juuan osalta", "in Muhos specifically", "pelkästään Juuassa";
+    # in "Etelä-Pohjanmaan elintarvikeklusterin osalta" the cue belongs to the cluster, not the region.
+    located = [(i, lemmas(w)[0]) for i, w in enumerate(tokens) if w[:1].isupper() and lemmas(w)[0] in places
+               and any(abs(i - c) == 1 for c in cues)]
     if not located:
         return None
-    return min(located, key=lambda item: min(abs(item[0] - c) for c in cues))[1]
+    return located[0][1]
 
 
 def place_not_broken_down(analysis: QueryAnalysis, index: IndexView, chosen: list[Candidate]) -> bool:
@@ -206,7 +213,7 @@ def names_more_than_a_measure(analysis: QueryAnalysis, index: IndexView) -> bool
     """"Budget of Uudet kasvot?" names only a project and a measure; any sentence giving it scores low
     on the question's words, so low overlap says nothing there."""
     known = {t for t in analysis.key_terms if index.knows(t)}
-    return bool(beyond_the_measure(known, index.identity_terms() | analysis.name_terms, analysis))
+    return bool(beyond_the_measure(known, analysis.identity(index), analysis))
 
 
 COUNTED_EN_RE = re.compile(r"\bhow many\s+(\w+)(?:\s+(\w+))?", re.I)

@@ -17,10 +17,11 @@ from assistant.conversation import Conversation, Turn
 from assistant.evidence import candidates, score_candidates, select
 from assistant.index import IndexView
 from assistant.project_meaning import ProjectMeaning
-from assistant.query import analyse
+from assistant.query import analyse, name_terms_of
 from assistant.refusal import asks_for_a_part_not_given, out_of_corpus, should_refuse, specific_place
 from assistant.retrieval import HankeRetriever, Hit, HybridSearcher
 from core.settings import Settings, get_settings
+from core.text_analysis import words
 from core.types import Answer, Document, Passage
 
 EVIDENCE_HITS = 6
@@ -100,6 +101,10 @@ class Assistant:
             named = {meant}
         if named:
             evidence_hits = [h for h in evidence_hits if h.document.project in named] or evidence_hits
+        analysis.projects = ({project} if project else set(named)) or {
+            h.document.project for h in hits[:EVIDENCE_HITS // 2] if h.document.project}
+        # Only these projects' names are names here; another project's name words are content.
+        analysis.name_terms = name_terms_of(words(resolved), self.index.name_words(analysis.projects))
         cands = candidates(evidence_hits)
         analysis.focus_place = specific_place(analysis, self.index)
         score_candidates(cands, analysis, self.index)
