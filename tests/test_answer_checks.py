@@ -158,3 +158,26 @@ def test_one_municipality_specifically_gets_its_own_figure(assistant):
     # "yrityshaastatteluja tehtiin Lieksassa 90 ja Juuassa 17": the breakdown exists, so answer with Juuka's.
     answer = assistant.ask("How many company interviews did the Lieksa project do in Juuka specifically?")
     assert answer.found and answer.answer.splitlines()[0].startswith(texts.FIGURE_LEAD["en"].format(value="17"))
+
+
+def test_when_asks_only_as_a_question_word():
+    from assistant.refusal import DATE_OR_YEAR_RE, WHEN_RE
+
+    assert WHEN_RE.search("When did the project start?")
+    assert WHEN_RE.search("Which document reports the visit, and when was it published?")
+    assert WHEN_RE.search("Milloin hanke päättyi?")
+    assert not WHEN_RE.search("What did the commissioner say when she visited Helsinki?")  # a conjunction
+    # "mihin aikaan" is answered by a time of day as well as by a date or year
+    assert DATE_OR_YEAR_RE.search("avoinna maanantaista perjantaihin kello 10–17")
+    assert not DATE_OR_YEAR_RE.search("avoinna maanantaista perjantaihin")
+
+
+def test_a_place_is_singled_out_only_by_the_cue_next_to_it(assistant):
+    from assistant.refusal import specific_place
+
+    assert "juuka" in {p for project in assistant.index.projects.values() for p in project.places}
+    near = analyse("Montako osallistujaa oli Juuan osalta?")
+    assert specific_place(near, assistant.index) == "juuka"
+    # "X:n osalta" belongs to the noun before it: the place only modifies the cluster here
+    far = analyse("Mitä hanke tekee Juuan seudun elintarvikeklusterin osalta?")
+    assert specific_place(far, assistant.index) is None

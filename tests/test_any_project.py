@@ -95,3 +95,25 @@ def test_a_project_named_in_other_words_is_found_by_meaning(combined_assistant, 
 def test_a_question_naming_no_project_is_not_given_one(combined_assistant, question):
     vector = combined_assistant.searcher.embeddings.embed_query(question)
     assert combined_assistant.project_meaning.meant(vector) is None
+
+
+def test_another_projects_name_words_are_content_words(combined_assistant):
+    """Among many projects nearly every word names some project; only the named project's words
+    are its name. A word of another project's name is what the question asks about."""
+    index = combined_assistant.index
+    own = index.identity_terms({"A70107"})
+    others = index.identity_terms() - own
+    assert "yritys" in others and "yritys" not in own
+    answer = combined_assistant.ask("Mitä hyötyä SATTUKO-hankkeen on tarkoitus tuoda Satakunnan yrityksille?")
+    assert answer.found and answer.citations[0].project == "A70107"
+    assert "yrity" in answer.citations[0].quote
+
+
+def test_which_projects_have_an_organisation_type(combined_assistant):
+    """A value named whole ("kuntayhtymä") picks its field, even where a field label ("Kunnat")
+    shares a compound part with it."""
+    typed = {d.project for d in combined_assistant.documents() if d.type == "hankekuvaus"
+             and "Organisaatiotyyppi: Kuntayhtymä" in combined_assistant.index.records[d.doc].text}
+    assert typed
+    answer = combined_assistant.ask("Minkä hankkeiden hakija on kuntayhtymä?")
+    assert {c.project for c in answer.citations} == typed

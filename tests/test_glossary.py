@@ -17,3 +17,12 @@ def test_function_words_are_not_read_as_glossary_words():
 
 def test_short_words_are_not_stemmed_into_others():
     assert english_stem("uses") == "uses"  # a stem shorter than four letters would match too much
+
+
+def test_a_phrase_of_several_words_is_translated_whole():
+    from assistant.query import analyse
+
+    analysis = analyse("Which of the projects were applied for by a university of applied sciences?")
+    assert "ammattikorkeakoulu" in analysis.key_terms
+    assert "yliopisto" not in analysis.key_terms  # "university" alone would mean a university
+    assert "yliopisto" in analyse("Which projects were applied for by a university?").key_terms
