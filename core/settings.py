@@ -43,9 +43,18 @@ class Settings(BaseSettings):
     answer_threads: int = Field(0, ge=0, description="Answers computed at once by one web worker; "
                                 "0 = one per CPU core (more only make each request wait longer).")
 
+    # Bounded work per document (issue 15): one file must not cost more than a real report does.
+    max_chunks_per_document: int = Field(2000, ge=1, description="A document that splits into more chunks is "
+                                         "refused (the largest real final report here has 100).")
+    max_unpacked_mb: int = Field(32, ge=1, description="Most text (XML) a DOCX may unpack to before it is read.")
+
     @property
     def max_upload_bytes(self) -> int:
         return self.max_upload_mb * 1024 * 1024
+
+    @property
+    def max_unpacked_bytes(self) -> int:
+        return self.max_unpacked_mb * 1024 * 1024
 
     @property
     def default_model_dir(self) -> Path:

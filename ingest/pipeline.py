@@ -24,7 +24,7 @@ from core.settings import Settings, get_settings
 from core.store import DocumentStore, KeywordIndex, VectorStore, keyword_dir
 from core.text_analysis import tokens
 from core.types import DocumentRecord
-from ingest.chunking import split_document
+from ingest.chunking import MAX_ROW_CHARS, split_document
 from ingest.facts import extract_facts
 from ingest.loaders import SUPPORTED, LoadError, load_bytes
 from ingest.metadata import detect_metadata, link_to_project
@@ -32,8 +32,9 @@ from ingest.metadata import detect_metadata, link_to_project
 # Bump when chunking or metadata change, so that unchanged files are re-ingested (and re-embedded).
 PIPELINE_VERSION = 2
 # Bump when fact extraction or keyword tokens change: facts and tokens are derived again and the
-# keyword index rebuilt, without embedding anything. (4: project codes are one token, S21712.)
-FACTS_VERSION = 4
+# keyword index rebuilt, without embedding anything. (4: project codes are one token, S21712;
+# 5: a fact quotes a bounded window of its line.)
+FACTS_VERSION = 5
 
 ProgressCallback = Callable[[str, int, int], None]  # (document, chunks done, chunks total)
 
@@ -102,14 +103,30 @@ def discover(paths: Iterable[Path]) -> tuple[list[Path], list[tuple[str, str]]]:
     return files, rejected
 
 
+def too_many_chunks(count: int | str, settings: Settings) -> LoadError:
+    return LoadError(f"{count} chunks, more than the limit of {settings.max_chunks_per_document} per document "
+                     "(HANKE_MAX_CHUNKS_PER_DOCUMENT)")
+
+
+def check_text_size(text: str, settings: Settings) -> None:
+    """Refuse, before splitting it, a text that cannot fit the chunk limit: no chunk holds more than
+    `max(chunk_size, MAX_ROW_CHARS)` characters, so this never refuses a text that would fit."""
+    visible = len(text) - sum(text.count(ch) for ch in " \n\t\f\u00a0")
+    if visible > settings.max_chunks_per_document * max(settings.chunk_size, MAX_ROW_CHARS):
+        raise too_many_chunks(f"about {visible // settings.chunk_size}", settings)
+
+
 def build_record(doc: str, data: bytes, source: str, settings: Settings) -> DocumentRecord:
-    text = load_bytes(doc, data)
+    text = load_bytes(doc, data, settings.max_unpacked_bytes)
+    check_text_size(text, settings)
     document = detect_metadata(doc, text)
     document.sha256 = hashlib.sha256(data).hexdigest()
     document.source = source
     sections, chunks = split_document(doc, text, settings.chunk_size, settings.chunk_overlap)
     if not chunks:
         raise LoadError("no text to index")
+    if len(chunks) > settings.max_chunks_per_document:
+        raise too_many_chunks(len(chunks), settings)
     document.chunks = len(chunks)
     return DocumentRecord(document=document, text=text, sections=sections, chunks=chunks,
                           facts=extract_facts(doc, text, sections), pipeline_version=PIPELINE_VERSION,
