@@ -55,6 +55,8 @@ ERRORS = {
     "unknown_project": {"fi": "Tuntematon hanke: {project}.", "en": "Unknown project: {project}."},
     "no_index": {"fi": "Hakemistoa ei ole vielä. Aja ensin `hanke ingest`.",
                  "en": "There is no index yet. Run `hanke ingest` first."},
+    "invalid_text": {"fi": "Kysymyksessä on merkkejä, jotka eivät ole kelvollista tekstiä (Unicode).",
+                     "en": "The question contains characters that are not valid text (Unicode)."},
 }
 
 # Why an upload, a deletion or a write request was refused (web API, in the reader's language).

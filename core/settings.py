@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     max_chunks_per_document: int = Field(2000, ge=1, description="A document that splits into more chunks is "
                                          "refused (the largest real final report here has 100).")
     max_unpacked_mb: int = Field(32, ge=1, description="Most text (XML) a DOCX may unpack to before it is read.")
+    # Requests must name one of these hosts (DNS rebinding: a web page must not read the index through
+    # a browser on the same machine). JSON list; `hanke serve --host <address>` adds that address.
+    allowed_hosts: list[str] = Field(default_factory=lambda: ["localhost", "127.0.0.1", "[::1]"])
 
     @property
     def max_upload_bytes(self) -> int:

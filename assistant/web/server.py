@@ -20,13 +20,14 @@ from typing import Iterator, Literal
 from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.middleware.trustedhost import TrustedHostMiddleware
 from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 
 from assistant import texts
 from assistant.conversation import ConversationStore
-from assistant.web.auth import bind_refusal, request_language
+from assistant.web.auth import bind_refusal, is_loopback, request_language
 from assistant.web.jobs import IngestQueue
 from assistant.web.upload_routes import UPLOAD_PATH, build_router, upload_body_limit
 from assistant.service import Assistant, QuestionError
@@ -138,6 +139,17 @@ def question_error(error: QuestionError, request: Request, settings: Settings, p
     message = texts.ERRORS[error.key][request_language(request)].format(
         limit=settings.max_question_chars, project=project)
     return HTTPException(status_code=status, detail=message)
+
+
+def is_valid_text(*values: str | None) -> bool:
+    """False for text that cannot be UTF-8 (a lone surrogate such as "\\ud800" from JSON), which would
+    otherwise fail deep inside the answer as a 500."""
+    try:
+        for value in values:
+            (value or "").encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def sse(event: str, data) -> str:
@@ -296,6 +308,8 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST", "DELETE"],
                            allow_headers=["content-type", "accept-language", "authorization"])
     app.add_middleware(SecurityHeaders)
+    # A request naming another host (DNS rebinding) is refused before any endpoint runs.
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts or ["localhost"])
     app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES, upload_path=UPLOAD_PATH, upload_limit=upload_body_limit(settings))
 
     @app.exception_handler(RequestValidationError)
@@ -310,7 +324,9 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     def state(request: Request) -> AppState:
         return request.app.state.hanke
 
-    def checked(request: Request, question: str, project: str | None) -> None:
+    def checked(request: Request, question: str, project: str | None, session_id: str | None = None) -> None:
+        if not is_valid_text(question, project, session_id):
+            raise HTTPException(status_code=422, detail=texts.ERRORS["invalid_text"][request_language(request)])
         try:
             state(request).assistant.validate(question, project)
         except QuestionError as error:
@@ -323,7 +339,7 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
               summary="Answer a question with numbered citations")
     def ask(body: AskRequest, request: Request):
         project = body.project or None
-        checked(request, body.question, project)
+        checked(request, body.question, project, body.session_id)
         conversation = conversation_of(request, body.session_id)
         try:
             if conversation is None:
@@ -344,7 +360,7 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
                    project: str | None = Query(None, max_length=64),
                    session_id: str | None = Query(None, max_length=MAX_ID_CHARS)):
         project = project or None
-        checked(request, question, project)  # errors still get a proper status code
+        checked(request, question, project, session_id)  # errors still get a proper status code
         conversation = conversation_of(request, session_id)
         assistant, slots = state(request).assistant, state(request).answer_slots
 
@@ -414,6 +430,13 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     return app
 
 
+def with_bound_host(settings: Settings, host: str) -> Settings:
+    """Requests to the address the server was told to bind are its own (not a wildcard address)."""
+    if host in ("0.0.0.0", "::", "") or host in settings.allowed_hosts:
+        return settings
+    return settings.model_copy(update={"allowed_hosts": [*settings.allowed_hosts, f"[{host}]" if ":" in host else host]})
+
+
 def run_server(host: str | None = None, port: int | None = None) -> None:
     """`hanke serve`: load the index and model once, then serve; a clear message and exit 1 without an index."""
     import uvicorn
@@ -436,7 +459,11 @@ def run_server(host: str | None = None, port: int | None = None) -> None:
     except (IndexMissingError, ModelMissingError) as error:
         print(f"error: {error}", file=sys.stderr)
         raise SystemExit(1) from None
+    settings = with_bound_host(settings, host)
     print(f"Hankeapu web chat on http://{host}:{port}  (API docs: http://{host}:{port}/docs)", flush=True)
+    if not is_loopback(host) and settings.allowed_hosts == Settings.model_fields["allowed_hosts"].default_factory():
+        print("note: only requests to localhost or 127.0.0.1 are answered; set HANKE_ALLOWED_HOSTS "
+              '(e.g. \'["hanke.example.fi"]\') to the names your users reach this server by', flush=True)
     try:
         uvicorn.run(create_app(settings, assistant), host=host, port=port, log_level="warning")
     except OSError as error:  # e.g. the port is taken
