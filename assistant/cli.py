@@ -58,6 +58,7 @@ def ingest(paths: list[Path] = typer.Argument(None, help="Files or folders (defa
            keep_missing: bool = typer.Option(False, "--keep-missing",
                                              help="Keep documents whose files are gone from the folders.")):
     """Index .txt, .md, .pdf, .docx and .html files. Unchanged files are skipped."""
+    from core.disk import DiskFullError
     from core.embeddings import ModelMissingError
     from core.settings import get_settings
     from ingest.pipeline import IngestBusyError, ingest_paths
@@ -78,7 +79,7 @@ def ingest(paths: list[Path] = typer.Argument(None, help="Files or folders (defa
 
         try:
             report = ingest_paths(paths, settings, progress=on_progress, prune=not keep_missing)
-        except (IngestBusyError, ModelMissingError) as error:
+        except (IngestBusyError, ModelMissingError, DiskFullError) as error:
             fail(str(error))
     table = Table(title=f"Ingest finished in {report.seconds:.1f} s", show_header=True)
     table.add_column("result")
@@ -91,7 +92,46 @@ def ingest(paths: list[Path] = typer.Argument(None, help="Files or folders (defa
     console.print(table)
     for name, reason in report.failed:
         console.print(f"[red]failed[/] {name}: {reason}", highlight=False)
+    if report.repaired:
+        console.print(f"repaired (vectors were missing, embedded again): {', '.join(report.repaired)}", highlight=False)
     console.print(f"{report.chunks_embedded} chunks embedded; {report.total_chunks} chunks in the index.")
+    if report.disk_full:
+        fail(report.disk_full)
+
+
+@app.command()
+def doctor(repair: bool = typer.Option(False, "--repair", help="Fix what does not agree (re-embeds missing vectors).")):
+    """Check that the document records, the Chroma vectors and the keyword index agree."""
+    from core.disk import DiskFullError, is_disk_full
+    from core.settings import get_settings
+    from ingest.pipeline import IngestBusyError, check_index
+    from ingest.upload_journal import load_all
+
+    settings = get_settings()
+    try:
+        found, repaired = check_index(settings, repair=repair)
+    except (IngestBusyError, DiskFullError) as error:
+        fail(str(error))
+    except Exception as error:
+        if is_disk_full(error):
+            fail(f"not enough disk space in {settings.data_dir}")
+        raise
+    console.print(f"documents: {found.documents}, chunks recorded: {found.chunks}, vectors in Chroma: {found.vectors}",
+                  highlight=False)
+    console.print(f"vectors no record owns: {found.orphans}", highlight=False)
+    for doc, count in sorted(found.missing.items()):
+        console.print(f"[red]missing[/] {count} vectors of {doc}", highlight=False)
+    console.print(f"keyword index matches the records: {'yes' if found.keyword_index_ok else 'no'}", highlight=False)
+    if repaired:
+        console.print(f"re-embedded: {', '.join(repaired)}", highlight=False)
+    jobs = load_all(settings)
+    quarantined = [doc for job in jobs for doc in job.get("quarantined", [])]
+    unfinished = [job["id"] for job in jobs if job.get("status") in ("queued", "waiting", "running")]
+    console.print(f"uploads: {len(unfinished)} unfinished (resumed when the server starts), "
+                  f"{len(quarantined)} quarantined in {settings.data_dir / 'quarantine'}", highlight=False)
+    if not found.ok:
+        fail("the index is inconsistent; run `hanke doctor --repair` (or `hanke ingest`) to fix it")
+    console.print("consistent")
 
 
 @app.command()

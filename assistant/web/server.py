@@ -13,7 +13,7 @@ import os
 import sys
 import threading
 import uuid
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Iterator, Literal
 
@@ -28,6 +28,7 @@ from pydantic import BaseModel, Field
 from assistant import texts
 from assistant.conversation import ConversationStore
 from assistant.web.auth import bind_refusal, is_loopback, request_language
+from assistant.web.fair_use import FairUse, TooManyRequests
 from assistant.web.jobs import IngestQueue
 from assistant.web.upload_routes import UPLOAD_PATH, build_router, upload_body_limit
 from assistant.service import Assistant, QuestionError
@@ -251,6 +252,7 @@ class AppState:
         # GIL): throughput fell to half of what two at a time give. The rest wait their turn.
         self.answer_slots = threading.BoundedSemaphore(settings.answer_threads or os.cpu_count() or 1)
         self.jobs = IngestQueue(settings, assistant.searcher.embeddings, on_change=self.reload)
+        self.fair_use = FairUse(settings)
 
     @property
     def assistant(self) -> Assistant:
@@ -274,13 +276,10 @@ class AppState:
         threading.Thread(target=self.reload, name="hanke-reload", daemon=True).start()
 
     def resume_uploads(self) -> None:
-        """Ingest stored uploads that are missing from the index (the server stopped mid-ingest)."""
-        from ingest.uploads import pending
-
+        """Settle the journaled uploads: resume what was accepted and not finished, quarantine what
+        failed or stopped the server twice (`IngestQueue.resume`)."""
         known = {doc: record.document.sha256 for doc, record in self._assistant.index.records.items()}
-        paths = pending(self.settings, known)
-        if paths:
-            self.jobs.submit(paths, total=0)
+        self.jobs.resume(known)
 
 
 def index_version(settings: Settings) -> int | None:
@@ -335,6 +334,24 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     def conversation_of(request: Request, session_id: str | None):
         return state(request).sessions.get(session_id) if session_id else None
 
+    @contextmanager
+    def fair_share(request: Request, question: str):
+        """The client's answer slot and question budget, or 429 with Retry-After (before any work)."""
+        fair_use = state(request).fair_use
+        client = fair_use.client_of(request.client.host if request.client else None,
+                                    request.headers.get("x-forwarded-for"))
+        try:
+            slot = fair_use.answering(client, question)
+            slot.__enter__()
+        except TooManyRequests as limit:
+            raise HTTPException(status_code=429, headers={"Retry-After": str(limit.retry_after)},
+                                detail=texts.ERRORS["too_many_requests"][request_language(request)].format(
+                                    seconds=limit.retry_after)) from None
+        try:
+            yield
+        finally:
+            slot.__exit__(None, None, None)
+
     @app.post("/api/ask", response_model=AskResponse, responses=ERROR_RESPONSES,
               summary="Answer a question with numbered citations")
     def ask(body: AskRequest, request: Request):
@@ -342,12 +359,13 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         checked(request, body.question, project, body.session_id)
         conversation = conversation_of(request, body.session_id)
         try:
-            if conversation is None:
-                with state(request).answer_slots:
-                    return state(request).assistant.ask(body.question, project=project).public()
-            with conversation.lock, state(request).answer_slots:  # one turn at a time per conversation
-                return state(request).assistant.ask(body.question, project=project,
-                                                    conversation=conversation).public()
+            with fair_share(request, body.question):
+                if conversation is None:
+                    with state(request).answer_slots:
+                        return state(request).assistant.ask(body.question, project=project).public()
+                with conversation.lock, state(request).answer_slots:  # one turn at a time per conversation
+                    return state(request).assistant.ask(body.question, project=project,
+                                                        conversation=conversation).public()
         except QuestionError as error:
             raise question_error(error, request, settings, project) from None
 
@@ -364,15 +382,21 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         conversation = conversation_of(request, session_id)
         assistant, slots = state(request).assistant, state(request).answer_slots
 
+        # The answer is extractive and ready at once: it is computed here (under the conversation's
+        # lock and the client's fair share, so that a refusal is still a proper status code) and then
+        # sent piece by piece.
+        try:
+            with fair_share(request, question):
+                if conversation is None:
+                    with slots:
+                        produced = list(assistant.stream(question, project))
+                else:
+                    with conversation.lock, slots:
+                        produced = list(assistant.stream(question, project, conversation))
+        except QuestionError as error:
+            raise question_error(error, request, settings, project) from None
+
         def events() -> Iterator[str]:
-            # The answer is extractive and ready at once; it is computed under the conversation's lock
-            # and then sent piece by piece.
-            if conversation is None:
-                with slots:
-                    produced = list(assistant.stream(question, project))
-            else:
-                with conversation.lock, slots:
-                    produced = list(assistant.stream(question, project, conversation))
             for event, data in produced:
                 yield sse(event, data)
 
