@@ -34,10 +34,16 @@ def load_assistant():
     from core.embeddings import ModelMissingError
     from core.store import IndexMissingError
 
+    from core.disk import is_disk_full
+
     try:
         return Assistant()
     except (IndexMissingError, ModelMissingError) as error:
         fail(str(error))
+    except Exception as error:  # Chroma cannot open its store when the disk is full
+        if is_disk_full(error):
+            fail("not enough disk space to open the index; free some space and try again")
+        raise
 
 
 def print_answer(answer) -> None:
@@ -58,7 +64,7 @@ def ingest(paths: list[Path] = typer.Argument(None, help="Files or folders (defa
            keep_missing: bool = typer.Option(False, "--keep-missing",
                                              help="Keep documents whose files are gone from the folders.")):
     """Index .txt, .md, .pdf, .docx and .html files. Unchanged files are skipped."""
-    from core.disk import DiskFullError
+    from core.disk import DiskFullError, is_disk_full
     from core.embeddings import ModelMissingError
     from core.settings import get_settings
     from ingest.pipeline import IngestBusyError, ingest_paths
@@ -81,6 +87,10 @@ def ingest(paths: list[Path] = typer.Argument(None, help="Files or folders (defa
             report = ingest_paths(paths, settings, progress=on_progress, prune=not keep_missing)
         except (IngestBusyError, ModelMissingError, DiskFullError) as error:
             fail(str(error))
+        except Exception as error:  # e.g. Chroma failing to open its files on a full disk
+            if is_disk_full(error):
+                fail(str(DiskFullError(settings.data_dir)))
+            raise
     table = Table(title=f"Ingest finished in {report.seconds:.1f} s", show_header=True)
     table.add_column("result")
     table.add_column("files", justify="right")
@@ -172,6 +182,12 @@ def ask(question: str = typer.Argument(..., help="The question, in Finnish or En
         answer = assistant.ask(question, project=project, k=k)
     except QuestionError as error:
         fail(str(error))
+    except Exception as error:
+        from core.disk import is_disk_full
+
+        if is_disk_full(error):
+            fail("not enough disk space to read the index; free some space and try again")
+        raise
     if as_json:
         print(json.dumps(answer.public(), ensure_ascii=False, indent=2))
     else:

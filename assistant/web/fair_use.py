@@ -4,7 +4,11 @@ back to back pushed a normal question from 0.1 s to 4.3 s p50). Over either limi
 429 with `Retry-After`, at once, so a flood costs the server almost nothing.
 
 A client is its connecting address; behind a reverse proxy listed in `HANKE_TRUSTED_PROXIES` it is
-the last address the proxy adds to `X-Forwarded-For` (anyone else could write that header).
+the last address the proxy adds to `X-Forwarded-For` (anyone else could write that header). A local
+client (loopback, with no `X-Forwarded-For`) is not limited: whatever runs on the machine can read the
+data directory anyway, and the browser route to it (DNS rebinding) is closed by the host check. A
+proxy on the same machine sends `X-Forwarded-For`, so its users are limited (as one client until
+the proxy is listed in `HANKE_TRUSTED_PROXIES`).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from assistant.web.auth import is_loopback
 from core.settings import Settings
 
 FORGET_AFTER_SECONDS = 600
@@ -42,16 +47,19 @@ class FairUse:
         self._clients: dict[str, ClientUse] = {}
         self._lock = threading.Lock()
 
-    def client_of(self, host: str | None, forwarded_for: str | None) -> str:
+    def client_of(self, host: str | None, forwarded_for: str | None) -> str | None:
+        """Who to count a request against; None for a local client (not limited)."""
         if host in self.trusted_proxies and forwarded_for:
             return forwarded_for.split(",")[-1].strip() or host
+        if not forwarded_for and host and is_loopback(host):
+            return None
         return host or "?"
 
     @contextmanager
-    def answering(self, client: str, question: str):
+    def answering(self, client: str | None, question: str):
         """Hold one of the client's answer slots and charge the question's length, or raise
         `TooManyRequests` with the seconds to wait."""
-        if self.concurrent <= 0 and self.budget <= 0:  # both limits off
+        if client is None or (self.concurrent <= 0 and self.budget <= 0):  # a local client, or both limits off
             yield
             return
         cost = float(min(len(question), self.budget)) if self.budget > 0 else 0.0

@@ -17,7 +17,7 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -64,9 +64,8 @@ class Job:
                 "quarantined": self.quarantined}
 
     def stored(self) -> dict:
-        data = asdict(self)
-        data.pop("cancel")
-        return data
+        """The journal's copy (not `asdict`: it would deep-copy the Event and its lock)."""
+        return {name: getattr(self, name) for name in self.__dataclass_fields__ if name != "cancel"}
 
     @classmethod
     def from_stored(cls, data: dict) -> "Job":
@@ -143,6 +142,13 @@ class IngestQueue:
         """Cancel a job: a queued one never runs; a running one stops before its next write. Waits
         (at most `wait_seconds`) until the job has ended."""
         job.cancel.set()
+        with self._lock:
+            queued = job.status == "queued"  # not started: settled here, the worker skips it
+            if queued:
+                job.status = "cancelled"
+        if queued:
+            self._cancelled(job, [], [confined(uploads_dir(self.settings), doc) for doc in job.docs])
+            return job
         deadline = time.monotonic() + wait_seconds
         while job.status not in FINAL and time.monotonic() < deadline:
             time.sleep(0.1)
@@ -196,9 +202,11 @@ class IngestQueue:
         while True:
             job, paths = self._queue.get()
             try:
-                if job.cancel.is_set():
-                    self._cancelled(job, [], paths)
-                else:
+                with self._lock:
+                    settled = job.status == "cancelled"  # cancelled while queued: already done with
+                    if not settled:
+                        job.status = "running"
+                if not settled:
                     self._run(job, paths)
             except Exception as error:  # never let the worker die: the next jobs must still run
                 job.status, job.message = "failed", f"{type(error).__name__}: {error}"
