@@ -96,8 +96,8 @@ UPLOAD_ERRORS = {
                  "en": "Not enough disk space in {dir}; nothing was stored."},
     "store_failed": {"fi": "Tiedostoja ei voitu tallentaa ({reason}); mitään ei tallennettu.",
                      "en": "The files could not be stored ({reason}); nothing was stored."},
-    "job_finished": {"fi": "Lähetys {job} on jo päättynyt ({status}).",
-                     "en": "The upload {job} has already ended ({status})."},
+    "job_finished": {"fi": "Lähetys {job} on jo päättynyt ({state}).",
+                     "en": "The upload {job} has already ended ({state})."},
     "no_token": {"fi": "Asiakirjojen lisääminen ja poistaminen on pois päältä: palvelimelle ei ole asetettu "
                        "HANKE_API_TOKEN-avainta.",
                  "en": "Adding and removing documents is off: the server has no HANKE_API_TOKEN set."},

@@ -52,7 +52,8 @@ class Settings(BaseSettings):
     allowed_hosts: list[str] = Field(default_factory=lambda: ["localhost", "127.0.0.1", "[::1]"])
     # Fair use per client (assistant/web/fair_use.py); 0 turns a limit off. Over a limit: 429 + Retry-After.
     client_max_concurrent: int = Field(2, ge=0, description="Answers one client may wait for at once.")
-    client_chars_per_minute: int = Field(6000, ge=0, description="Question characters one client may send a minute.")
+    client_chars_per_minute: int = Field(2400, ge=0, description="Question characters one client may send a "
+                                         "minute: about one 2,000-character question, or 40 ordinary ones.")
     trusted_proxies: list[str] = Field(default_factory=list, description="Addresses of reverse proxies whose "
                                        "X-Forwarded-For names the client (JSON list).")
     min_free_mb: int = Field(100, ge=0, description="Disk space that must stay free in the data directory after "

@@ -187,7 +187,7 @@ class IngestQueue:
             job.status, job.message = "failed", reason
             self.record(job)
             return
-        resume, superseded = upload_journal.resumable_docs(self.settings, job, indexed)
+        resume, superseded = upload_journal.resumable_docs(self.settings, job.stored(), indexed)
         if superseded:
             job.message = "newer versions were indexed since: " + ", ".join(superseded)
         if not resume:

@@ -142,7 +142,7 @@ def build_router(settings: Settings) -> APIRouter:
         if job is None:
             raise refused(request, "unknown_job", 404, job=job_id[:64])
         if job.status in FINAL:
-            raise refused(request, "job_finished", 409, job=job_id[:64], status=job.status)
+            raise refused(request, "job_finished", 409, job=job_id[:64], state=job.status)
         return jobs.cancel(job).public()
 
     @router.delete(UPLOAD_PATH + "/{doc}", response_model=Removed, responses=errors,
