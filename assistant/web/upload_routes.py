@@ -110,12 +110,13 @@ def build_router(settings: Settings) -> APIRouter:
             raise refused(request, error.key, error.status, **error.values) from None
         if not state.jobs.busy and ingest_running(settings.data_dir):
             raise refused(request, "busy", 409)
-        job = state.jobs.new_job([c.doc for c in checked], {c.doc: c.sha256 for c in checked},
-                                 {c.doc: c.chunks for c in checked})
+        # Journal and files are written off the event loop: answers go on even if the disk is slow.
+        job = await run_in_threadpool(state.jobs.new_job, [c.doc for c in checked],
+                                      {c.doc: c.sha256 for c in checked}, {c.doc: c.chunks for c in checked})
         try:
             paths = await run_in_threadpool(uploads.store, checked, settings)
         except (OSError, DiskFullError) as error:  # nothing of the request is kept (`store` removes what it wrote)
-            state.jobs.abandon(job, f"not stored: {error}")
+            await run_in_threadpool(state.jobs.abandon, job, f"not stored: {error}")
             if is_disk_full(error):
                 raise refused(request, "no_space", 507, dir=str(uploads.uploads_dir(settings))) from None
             raise refused(request, "store_failed", 500, reason=getattr(error, "strerror", None) or type(error).__name__) from None
