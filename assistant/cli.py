@@ -34,10 +34,16 @@ def load_assistant():
     from core.embeddings import ModelMissingError
     from core.store import IndexMissingError
 
+    from core.disk import is_disk_full
+
     try:
         return Assistant()
     except (IndexMissingError, ModelMissingError) as error:
         fail(str(error))
+    except Exception as error:  # Chroma cannot open its store when the disk is full
+        if is_disk_full(error):
+            fail("not enough disk space to open the index; free some space and try again")
+        raise
 
 
 def print_answer(answer) -> None:
@@ -58,6 +64,7 @@ def ingest(paths: list[Path] = typer.Argument(None, help="Files or folders (defa
            keep_missing: bool = typer.Option(False, "--keep-missing",
                                              help="Keep documents whose files are gone from the folders.")):
     """Index .txt, .md, .pdf, .docx and .html files. Unchanged files are skipped."""
+    from core.disk import DiskFullError, is_disk_full
     from core.embeddings import ModelMissingError
     from core.settings import get_settings
     from ingest.pipeline import IngestBusyError, ingest_paths
@@ -78,8 +85,12 @@ def ingest(paths: list[Path] = typer.Argument(None, help="Files or folders (defa
 
         try:
             report = ingest_paths(paths, settings, progress=on_progress, prune=not keep_missing)
-        except (IngestBusyError, ModelMissingError) as error:
+        except (IngestBusyError, ModelMissingError, DiskFullError) as error:
             fail(str(error))
+        except Exception as error:  # e.g. Chroma failing to open its files on a full disk
+            if is_disk_full(error):
+                fail(str(DiskFullError(settings.data_dir)))
+            raise
     table = Table(title=f"Ingest finished in {report.seconds:.1f} s", show_header=True)
     table.add_column("result")
     table.add_column("files", justify="right")
@@ -91,7 +102,46 @@ def ingest(paths: list[Path] = typer.Argument(None, help="Files or folders (defa
     console.print(table)
     for name, reason in report.failed:
         console.print(f"[red]failed[/] {name}: {reason}", highlight=False)
+    if report.repaired:
+        console.print(f"repaired (vectors were missing, embedded again): {', '.join(report.repaired)}", highlight=False)
     console.print(f"{report.chunks_embedded} chunks embedded; {report.total_chunks} chunks in the index.")
+    if report.disk_full:
+        fail(report.disk_full)
+
+
+@app.command()
+def doctor(repair: bool = typer.Option(False, "--repair", help="Fix what does not agree (re-embeds missing vectors).")):
+    """Check that the document records, the Chroma vectors and the keyword index agree."""
+    from core.disk import DiskFullError, is_disk_full
+    from core.settings import get_settings
+    from ingest.pipeline import IngestBusyError, check_index
+    from ingest.upload_journal import load_all
+
+    settings = get_settings()
+    try:
+        found, repaired = check_index(settings, repair=repair)
+    except (IngestBusyError, DiskFullError) as error:
+        fail(str(error))
+    except Exception as error:
+        if is_disk_full(error):
+            fail(f"not enough disk space in {settings.data_dir}")
+        raise
+    console.print(f"documents: {found.documents}, chunks recorded: {found.chunks}, vectors in Chroma: {found.vectors}",
+                  highlight=False)
+    console.print(f"vectors no record owns: {found.orphans}", highlight=False)
+    for doc, count in sorted(found.missing.items()):
+        console.print(f"[red]missing[/] {count} vectors of {doc}", highlight=False)
+    console.print(f"keyword index matches the records: {'yes' if found.keyword_index_ok else 'no'}", highlight=False)
+    if repaired:
+        console.print(f"re-embedded: {', '.join(repaired)}", highlight=False)
+    jobs = load_all(settings)
+    quarantined = [doc for job in jobs for doc in job.get("quarantined", [])]
+    unfinished = [job["id"] for job in jobs if job.get("status") in ("queued", "waiting", "running")]
+    console.print(f"uploads: {len(unfinished)} unfinished (resumed when the server starts), "
+                  f"{len(quarantined)} quarantined in {settings.data_dir / 'quarantine'}", highlight=False)
+    if not found.ok:
+        fail("the index is inconsistent; run `hanke doctor --repair` (or `hanke ingest`) to fix it")
+    console.print("consistent")
 
 
 @app.command()
@@ -132,6 +182,12 @@ def ask(question: str = typer.Argument(..., help="The question, in Finnish or En
         answer = assistant.ask(question, project=project, k=k)
     except QuestionError as error:
         fail(str(error))
+    except Exception as error:
+        from core.disk import is_disk_full
+
+        if is_disk_full(error):
+            fail("not enough disk space to read the index; free some space and try again")
+        raise
     if as_json:
         print(json.dumps(answer.public(), ensure_ascii=False, indent=2))
     else:

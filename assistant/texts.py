@@ -55,6 +55,11 @@ ERRORS = {
     "unknown_project": {"fi": "Tuntematon hanke: {project}.", "en": "Unknown project: {project}."},
     "no_index": {"fi": "Hakemistoa ei ole vielä. Aja ensin `hanke ingest`.",
                  "en": "There is no index yet. Run `hanke ingest` first."},
+    "too_many_requests": {"fi": "Liian monta kysymystä kerralla tai liian paljon tekstiä minuutissa; yritä "
+                                "uudelleen {seconds} sekunnin kuluttua.",
+                          "en": "Too many questions at once or too much text per minute; try again in {seconds} s."},
+    "invalid_text": {"fi": "Kysymyksessä on merkkejä, jotka eivät ole kelvollista tekstiä (Unicode).",
+                     "en": "The question contains characters that are not valid text (Unicode)."},
 }
 
 # Why an upload, a deletion or a write request was refused (web API, in the reader's language).
@@ -80,6 +85,19 @@ UPLOAD_ERRORS = {
              "en": "An ingest is already running; try again in a moment."},
     "unknown_document": {"fi": "Tuntematon asiakirja: {doc}.", "en": "Unknown document: {doc}."},
     "unknown_job": {"fi": "Tuntematon lähetys: {job}.", "en": "Unknown upload: {job}."},
+    # Issue 15: names that do not fit the filesystem, case twins, storage failures, cancel.
+    "name_too_long": {"fi": "Tiedostonimi \"{name}\" on liian pitkä (enintään {chars} merkkiä ja {bytes} tavua).",
+                      "en": "The file name \"{name}\" is too long (at most {chars} characters and {bytes} bytes)."},
+    "case_duplicate": {"fi": "{name} eroaa hakemiston asiakirjasta {other} vain kirjainkoolta; anna sama nimi "
+                             "korvataksesi sen tai eri nimi.",
+                       "en": "{name} differs from the indexed {other} only in case; use the same name to replace "
+                             "it, or another name."},
+    "no_space": {"fi": "Levytila ei riitä hakemistossa {dir}; mitään ei tallennettu.",
+                 "en": "Not enough disk space in {dir}; nothing was stored."},
+    "store_failed": {"fi": "Tiedostoja ei voitu tallentaa ({reason}); mitään ei tallennettu.",
+                     "en": "The files could not be stored ({reason}); nothing was stored."},
+    "job_finished": {"fi": "Lähetys {job} on jo päättynyt ({state}).",
+                     "en": "The upload {job} has already ended ({state})."},
     "no_token": {"fi": "Asiakirjojen lisääminen ja poistaminen on pois päältä: palvelimelle ei ole asetettu "
                        "HANKE_API_TOKEN-avainta.",
                  "en": "Adding and removing documents is off: the server has no HANKE_API_TOKEN set."},
@@ -111,6 +129,7 @@ UI = {
         "upload_hint": "txt, md, pdf, docx tai html. Saman niminen asiakirja korvataan. Avain tarvitaan myös poistoon.",
         "job_queued": "jonossa", "job_waiting": "odottaa toisen lisäyksen valmistumista", "job_running": "käsitellään",
         "job_done": "valmis", "job_failed": "epäonnistui", "delete": "Poista",
+        "job_cancelled": "peruttu", "job_superseded": "korvattu uudemmalla",
         "confirm_delete": "Poistetaanko {doc} hakemistosta?",
     },
     "en": {
@@ -136,6 +155,7 @@ UI = {
                        "Deleting needs the token too.",
         "job_queued": "queued", "job_waiting": "waiting for another ingest to finish", "job_running": "processing",
         "job_done": "done", "job_failed": "failed", "delete": "Delete",
+        "job_cancelled": "cancelled", "job_superseded": "replaced by a newer version",
         "confirm_delete": "Remove {doc} from the index?",
     },
 }

@@ -43,9 +43,29 @@ class Settings(BaseSettings):
     answer_threads: int = Field(0, ge=0, description="Answers computed at once by one web worker; "
                                 "0 = one per CPU core (more only make each request wait longer).")
 
+    # Bounded work per document (issue 15): one file must not cost more than a real report does.
+    max_chunks_per_document: int = Field(2000, ge=1, description="A document that splits into more chunks is "
+                                         "refused (the largest real final report here has 100).")
+    max_unpacked_mb: int = Field(32, ge=1, description="Most text (XML) a DOCX may unpack to before it is read.")
+    # Requests must name one of these hosts (DNS rebinding: a web page must not read the index through
+    # a browser on the same machine). JSON list; `hanke serve --host <address>` adds that address.
+    allowed_hosts: list[str] = Field(default_factory=lambda: ["localhost", "127.0.0.1", "[::1]"])
+    # Fair use per client (assistant/web/fair_use.py); 0 turns a limit off. Over a limit: 429 + Retry-After.
+    client_max_concurrent: int = Field(2, ge=0, description="Answers one client may wait for at once.")
+    client_chars_per_minute: int = Field(2400, ge=0, description="Question characters one client may send a "
+                                         "minute: about one 2,000-character question, or 40 ordinary ones.")
+    trusted_proxies: list[str] = Field(default_factory=list, description="Addresses of reverse proxies whose "
+                                       "X-Forwarded-For names the client (JSON list).")
+    min_free_mb: int = Field(100, ge=0, description="Disk space that must stay free in the data directory after "
+                             "a write; less refuses the write with \"not enough disk space\".")
+
     @property
     def max_upload_bytes(self) -> int:
         return self.max_upload_mb * 1024 * 1024
+
+    @property
+    def max_unpacked_bytes(self) -> int:
+        return self.max_unpacked_mb * 1024 * 1024
 
     @property
     def default_model_dir(self) -> Path:

@@ -5,7 +5,9 @@ Layout under `HANKE_DATA_DIR`:
   A record is written atomically and only after all of the document's vectors are in Chroma, so
   a record's presence means "this document is complete" (the crash-safety rule).
 - `chroma/`: the embedded Chroma store (unless `HANKE_CHROMA_HOST` points at a server).
-- `bm25/`: the keyword index over Finnish lemmas, rebuilt from the records after each ingest.
+- `bm25/`: the keyword index over Finnish lemmas, rebuilt from the records after each ingest. It is a
+  symbolic link to `bm25-<id>/`, so that a new index replaces the old one with one atomic rename
+  (two renames of a directory left no index at all when a kill fell between them).
 - `ingest.lock`: held by the one process that may write.
 """
 
@@ -15,6 +17,7 @@ import hashlib
 import json
 import os
 import shutil
+import uuid
 from pathlib import Path
 
 import numpy as np
@@ -154,18 +157,31 @@ class KeywordIndex:
         return cls(ids, retriever)
 
     def save(self, directory: Path) -> None:
-        staging = directory.with_name(directory.name + ".new")
-        shutil.rmtree(staging, ignore_errors=True)
-        staging.mkdir(parents=True)
-        if self.ids:
-            self.retriever.save(str(staging), show_progress=False)
-        _atomic_write(staging / "ids.json", json.dumps(self.ids))
-        old = directory.with_name(directory.name + ".old")
-        shutil.rmtree(old, ignore_errors=True)
-        if directory.exists():
-            directory.rename(old)
-        staging.rename(directory)
-        shutil.rmtree(old, ignore_errors=True)
+        """Write `<directory>-<id>/`, then point the link `directory` at it with one rename."""
+        directory.parent.mkdir(parents=True, exist_ok=True)
+        recover_keyword_dir(directory)
+        target = directory.with_name(f"{directory.name}-{uuid.uuid4().hex[:12]}")
+        target.mkdir()
+        try:
+            if self.ids:
+                self.retriever.save(str(target), show_progress=False)
+            _atomic_write(target / "ids.json", json.dumps(self.ids))
+            link = directory.with_name(f"{directory.name}.link-{uuid.uuid4().hex[:12]}")
+            link.symlink_to(target.name)  # relative: the data directory can be moved or copied
+            if directory.is_dir() and not directory.is_symlink():
+                # An index saved before the link existed: moved aside once; a kill right here is
+                # repaired by `recover_keyword_dir`, which links the newest complete copy.
+                directory.rename(directory.with_name(f"{directory.name}-{uuid.uuid4().hex[:12]}"))
+            os.replace(link, directory)
+        except BaseException:
+            shutil.rmtree(target, ignore_errors=True)
+            raise
+        for stale in directory.parent.glob(directory.name + "-*"):
+            if stale.name != target.name:
+                shutil.rmtree(stale, ignore_errors=True)
+        for leftover in directory.parent.glob(directory.name + ".link-*"):  # from a kill mid-save
+            leftover.unlink(missing_ok=True)
+        shutil.rmtree(directory.with_name(directory.name + ".new"), ignore_errors=True)  # the old layout's
 
     @classmethod
     def load(cls, directory: Path) -> "KeywordIndex":
@@ -189,6 +205,22 @@ def keyword_dir(settings: Settings | None = None) -> Path:
     return (settings or get_settings()).data_dir / "bm25"
 
 
+def recover_keyword_dir(directory: Path) -> None:
+    """Link `directory` to the newest complete `<directory>-<id>/` when it is missing (a kill while
+    an index of the old layout was moved aside); nothing to do otherwise."""
+    if directory.exists():
+        return
+    complete = [d for d in directory.parent.glob(directory.name + "-*") if (d / "ids.json").is_file()]
+    if not complete:
+        return
+    newest = max(complete, key=lambda d: (d / "ids.json").stat().st_mtime_ns)
+    link = directory.with_name(f"{directory.name}.link-{uuid.uuid4().hex[:12]}")
+    link.symlink_to(newest.name)
+    os.replace(link, directory)
+
+
 def index_exists(settings: Settings | None = None) -> bool:
     settings = settings or get_settings()
+    if not (keyword_dir(settings) / "ids.json").is_file():
+        recover_keyword_dir(keyword_dir(settings))
     return (keyword_dir(settings) / "ids.json").is_file()

@@ -6,7 +6,9 @@
 - Paragraphs are packed into chunks of at most `chunk_size` characters (smaller, section-aware
   chunks retrieved better than larger ones in our measurements).
 - Tab-separated rows form tables. A table stays with its header row: when a table has to be split,
-  each piece gets the header as context.
+  each piece gets the header as context. A "row" longer than `MAX_ROW_CHARS` or with more than
+  `MAX_ROW_CELLS` cells is text (a file with its newlines turned into spaces is one such line), so
+  that it is split like any paragraph and no fact quotes all of it.
 - `chunk.text == text[chunk.start:chunk.end]` always holds.
 """
 
@@ -21,6 +23,14 @@ from core.types import Chunk, Section
 
 NUMBERED_HEADING_RE = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,2})\.?[ \t]+([A-ZÅÄÖ][^\t]{1,160})$")
 TERMINAL_PUNCTUATION = ".,:;!?"
+# The longest real table row here is 540 characters with 4 cells; rows are never split, so a bound
+# keeps one line from becoming one huge chunk and one fact per figure quoting all of it.
+MAX_ROW_CHARS = 2000
+MAX_ROW_CELLS = 64
+
+
+def is_table_row(line: str) -> bool:
+    return "\t" in line and len(line) <= MAX_ROW_CHARS and line.count("\t") < MAX_ROW_CELLS
 
 
 @dataclass
@@ -66,7 +76,7 @@ def find_blocks(text: str) -> list[Block]:
         before = index == 0 or not lines[index - 1][1].strip()
         after = index + 1 >= len(lines) or not lines[index + 1][1].strip()
         level = _heading_level(line, before, after)
-        kind = "table" if "\t" in line and not blank else "text"
+        kind = "table" if is_table_row(line) and not blank else "text"
         if blank or level:
             current = None
             if level:

@@ -4,6 +4,10 @@ offsets and the verbatim line) so that every figure in an answer can be cited.
 
 Only the forms' labels and the tables' shapes are relied on ("Myönnetty EU- ja valtion rahoitus:",
 "Suunniteltu:", a tab-separated row under its header), never particular files.
+
+Work is bounded per fact, whatever the file: a fact quotes at most `MAX_FACT_CHARS` around its value,
+and no fact looks further than `SCAN_CHARS` for its line or sentence. Without these, one 1 MB line
+with thousands of tabs made every figure store the whole line (memory grew with its square).
 """
 
 from __future__ import annotations
@@ -33,13 +37,22 @@ SIGNATURE_RE = re.compile(r"^(?P<date>\d{1,2}\.\d{1,2}\.\d{4}) (?P<name>[A-ZÅÄ
                           re.MULTILINE)
 SCORE_LINE_RE = re.compile(r"^(?P<label>[A-ZÅÄÖ][^\t\d]{2,100}?) (?P<direct>\d) (?P<indirect>\d)$")
 PHASES = (("suunnit", "planned"), ("toteutu", "realised"), ("myönnet", "granted"), ("haettu", "applied"))
+# The longest real fact (a sentence) is 833 characters and the longest real line 1,805: neither bound
+# changes anything in a real document.
+MAX_FACT_CHARS = 1000
+SCAN_CHARS = 5000
 STATEMENT_UNITS = {"henkilö": "persons", "asiakas": "persons", "osallistuja": "persons", "työnhakija": "persons",
                    "yritys": "companies", "työnantaja": "companies", "euro": "EUR", "päivä": "days"}
 
 
+_starts_cache: tuple[list[Section] | None, list[int]] = (None, [])
+
+
 def _section_at(sections: list[Section], offset: int) -> str:
-    starts = [s.start for s in sections]
-    index = bisect_right(starts, offset) - 1
+    global _starts_cache
+    if _starts_cache[0] is not sections:  # computed once per document, not once per fact
+        _starts_cache = (sections, [s.start for s in sections])
+    index = bisect_right(_starts_cache[1], offset) - 1
     return sections[index].heading if index >= 0 else ""
 
 
@@ -70,6 +83,47 @@ def _lines(text: str):
     for line in text.split("\n"):
         yield offset, line
         offset += len(line) + 1
+
+
+def _pieces(line: str, offset: int):
+    """The line, or for a line longer than any real one, windows of it cut at spaces, so that the
+    sentence splitter never works on megabytes at once."""
+    if len(line) <= SCAN_CHARS:
+        yield offset, line
+        return
+    start = 0
+    while start < len(line):
+        end = min(len(line), start + MAX_FACT_CHARS)
+        if end < len(line):
+            space = line.rfind(" ", start + MAX_FACT_CHARS // 2, end)
+            end = space + 1 if space > 0 else end
+        yield offset + start, line[start:end]
+        start = end
+
+
+def _line_around(text: str, start: int, end: int) -> tuple[int, int]:
+    """The line that holds text[start:end], looking at most `SCAN_CHARS` either way."""
+    before = text.rfind("\n", max(0, start - SCAN_CHARS), start)
+    line_start = before + 1 if before >= 0 else max(0, start - SCAN_CHARS)
+    after = text.find("\n", end, end + SCAN_CHARS)
+    line_end = after if after >= 0 else min(len(text), end + SCAN_CHARS)
+    return line_start, line_end
+
+
+def bounded(fact: Fact, text: str) -> Fact:
+    """The fact quoting at most `MAX_FACT_CHARS` of its line, around its value (cut at spaces)."""
+    if fact.end - fact.start <= MAX_FACT_CHARS:
+        return fact
+    anchor = text.find(fact.value_text, fact.start, fact.end) if fact.value_text else -1
+    anchor = fact.start if anchor < 0 else anchor
+    start = max(fact.start, anchor - MAX_FACT_CHARS // 2)
+    end = min(fact.end, start + MAX_FACT_CHARS)
+    start = max(fact.start, end - MAX_FACT_CHARS)
+    space = text.find(" ", start, anchor)  # whole words at both ends, the value always inside
+    start = space + 1 if space >= 0 else start
+    space = text.rfind(" ", anchor + len(fact.value_text), end)
+    end = space if space >= 0 else end
+    return fact.model_copy(update={"start": start, "end": end, "line": text[start:end]})
 
 
 def _value_fact(doc, sections, start, end, line, label, value_text, kind="value") -> list[Fact]:
@@ -118,9 +172,7 @@ def period_facts(doc: str, text: str, sections: list[Section]) -> list[Fact]:
     """Planned periods ("Alkaa … ja päättyy …") and date ranges in running text."""
     facts: list[Fact] = []
     for match in list(PERIOD_RE.finditer(text)) + list(RANGE_RE.finditer(text)):
-        line_start = text.rfind("\n", 0, match.start()) + 1
-        line_end = text.find("\n", match.end())
-        line_end = len(text) if line_end < 0 else line_end
+        line_start, line_end = _line_around(text, match.start(), match.end())
         sentence_start = max(line_start, text.rfind(". ", line_start, match.start()) + 2
                              if text.rfind(". ", line_start, match.start()) >= 0 else line_start)
         sentence_end = text.find(". ", match.end(), line_end)
@@ -202,9 +254,8 @@ def contact_facts(doc: str, text: str, sections: list[Section]) -> list[Fact]:
         name = match.group("name")
         if not looks_like_person(name):
             continue
-        line_start = text.rfind("\n", 0, match.start()) + 1
-        line_end = text.find("\n", match.end())
-        line = text[line_start:len(text) if line_end < 0 else line_end].strip()
+        line_start, line_end = _line_around(text, match.start(), match.end())
+        line = text[line_start:line_end].strip()
         facts.append(Fact(doc=doc, kind="contact", quantity=lemmas(match.group("role"))[0], label=match.group("role"),
                           phase="", value=None, value_text=name, unit="person",
                           section=_section_at(sections, match.start()), start=match.start(), end=match.end(),
@@ -236,7 +287,8 @@ def statement_facts(doc: str, text: str, sections: list[Section]) -> list[Fact]:
     for offset, line in _lines(text):
         if "\t" in line or LABEL_VALUE_RE.match(line.strip()) or len(line) < 40:
             continue
-        for start, end in split_sentences(line, offset):
+        spans = [span for piece_offset, piece in _pieces(line, offset) for span in split_sentences(piece, piece_offset)]
+        for start, end in spans:
             sentence = text[start:end]
             for figure in find_figures(sentence):
                 noun = _counted_noun(sentence, figure.start, figure.start + len(figure.text))
@@ -255,7 +307,7 @@ def extract_facts(doc: str, text: str, sections: list[Section]) -> list[Fact]:
              + contact_facts(doc, text, sections) + statement_facts(doc, text, sections))
     unique: list[Fact] = []
     people: set[str] = set()
-    for fact in sorted(facts, key=lambda f: f.start):
+    for fact in sorted((bounded(f, text) for f in facts), key=lambda f: f.start):
         if fact.kind == "contact":
             if fact.value_text in people:
                 continue  # the same person found by the form label and by the role pattern

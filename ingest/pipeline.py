@@ -5,6 +5,12 @@ its vectors are in Chroma, and it replaces the old record atomically. At the sta
 vectors that belong to no complete record (left by a crash) are deleted. So after any crash, a
 rerun leaves exactly the chunks of the manifest: no duplicates, no orphans, no half documents.
 Only one process may write at a time (`writer_lock`).
+
+Every ingest also checks that records and Chroma agree and repairs what a crash or a full disk left:
+vectors no record owns are deleted, and a recorded document with vectors missing is embedded again
+from its record (`Ingestor.repair`; `hanke doctor` reports the same check). A write first checks
+free space (`HANKE_MIN_FREE_MB`); a write that fails anyway restores the document's old vectors and
+raises `DiskFullError`, so the old index stays as it was.
 """
 
 from __future__ import annotations
@@ -19,12 +25,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
+from core.disk import DiskFullError, as_disk_full, ensure_free
 from core.embeddings import document_text
 from core.settings import Settings, get_settings
 from core.store import DocumentStore, KeywordIndex, VectorStore, keyword_dir
 from core.text_analysis import tokens
 from core.types import DocumentRecord
-from ingest.chunking import split_document
+from ingest.chunking import MAX_ROW_CHARS, split_document
 from ingest.facts import extract_facts
 from ingest.loaders import SUPPORTED, LoadError, load_bytes
 from ingest.metadata import detect_metadata, link_to_project
@@ -32,8 +39,9 @@ from ingest.metadata import detect_metadata, link_to_project
 # Bump when chunking or metadata change, so that unchanged files are re-ingested (and re-embedded).
 PIPELINE_VERSION = 2
 # Bump when fact extraction or keyword tokens change: facts and tokens are derived again and the
-# keyword index rebuilt, without embedding anything. (4: project codes are one token, S21712.)
-FACTS_VERSION = 4
+# keyword index rebuilt, without embedding anything. (4: project codes are one token, S21712;
+# 5: a fact quotes a bounded window of its line.)
+FACTS_VERSION = 5
 
 ProgressCallback = Callable[[str, int, int], None]  # (document, chunks done, chunks total)
 
@@ -53,6 +61,24 @@ class IngestReport:
     total_chunks: int = 0
     seconds: float = 0.0
     stages: dict[str, float] = field(default_factory=dict)  # seconds per step, to see where time goes
+    disk_full: str = ""  # the message, when the ingest stopped because the disk is full
+    repaired: list[str] = field(default_factory=list)  # documents re-embedded because vectors were missing
+
+
+@dataclass
+class Consistency:
+    """Whether records, Chroma and the keyword index agree (`hanke doctor`)."""
+
+    documents: int
+    chunks: int
+    vectors: int
+    orphans: int  # vectors that no record owns
+    missing: dict[str, int]  # document → chunks recorded but not in Chroma
+    keyword_index_ok: bool
+
+    @property
+    def ok(self) -> bool:
+        return not self.orphans and not self.missing and self.keyword_index_ok
 
 
 @contextmanager
@@ -102,14 +128,30 @@ def discover(paths: Iterable[Path]) -> tuple[list[Path], list[tuple[str, str]]]:
     return files, rejected
 
 
+def too_many_chunks(count: int | str, settings: Settings) -> LoadError:
+    return LoadError(f"{count} chunks, more than the limit of {settings.max_chunks_per_document} per document "
+                     "(HANKE_MAX_CHUNKS_PER_DOCUMENT)")
+
+
+def check_text_size(text: str, settings: Settings) -> None:
+    """Refuse, before splitting it, a text that cannot fit the chunk limit: no chunk holds more than
+    `max(chunk_size, MAX_ROW_CHARS)` characters, so this never refuses a text that would fit."""
+    visible = len(text) - sum(text.count(ch) for ch in " \n\t\f\u00a0")
+    if visible > settings.max_chunks_per_document * max(settings.chunk_size, MAX_ROW_CHARS):
+        raise too_many_chunks(f"about {visible // settings.chunk_size}", settings)
+
+
 def build_record(doc: str, data: bytes, source: str, settings: Settings) -> DocumentRecord:
-    text = load_bytes(doc, data)
+    text = load_bytes(doc, data, settings.max_unpacked_bytes)
+    check_text_size(text, settings)
     document = detect_metadata(doc, text)
     document.sha256 = hashlib.sha256(data).hexdigest()
     document.source = source
     sections, chunks = split_document(doc, text, settings.chunk_size, settings.chunk_overlap)
     if not chunks:
         raise LoadError("no text to index")
+    if len(chunks) > settings.max_chunks_per_document:
+        raise too_many_chunks(len(chunks), settings)
     document.chunks = len(chunks)
     return DocumentRecord(document=document, text=text, sections=sections, chunks=chunks,
                           facts=extract_facts(doc, text, sections), pipeline_version=PIPELINE_VERSION,
@@ -162,9 +204,34 @@ class Ingestor:
         self.vectors.delete_ids(stale)
         return len(stale)
 
+    def check(self, records: list[DocumentRecord]) -> Consistency:
+        present = self.vectors.all_ids()
+        owned = {c.id for r in records for c in r.chunks}
+        missing = {r.document.doc: n for r in records
+                   if (n := sum(1 for c in r.chunks if c.id not in present))}
+        return Consistency(documents=len(records), chunks=len(owned), vectors=len(present),
+                           orphans=len(present - owned), missing=missing,
+                           keyword_index_ok=self.keyword_index_matches(records))
+
+    def repair(self, records: list[DocumentRecord]) -> list[str]:
+        """Delete orphan vectors and embed again the recorded documents whose vectors are missing
+        (from their records: no file is read). Returns the documents re-embedded."""
+        self.remove_orphans(records)
+        present = self.vectors.all_ids()
+        broken = [r for r in records if any(c.id not in present for c in r.chunks)]
+        for record in broken:
+            self.index_record(record, replaces=True)
+        return [r.document.doc for r in broken]
+
+    def _estimated_bytes(self, record: DocumentRecord) -> int:
+        # Chroma keeps each vector in SQLite and in the HNSW index, with the chunk's text and
+        # metadata; 16 KB per chunk covers both with room. The record is written once more.
+        return 16 * 1024 * len(record.chunks) + 2 * len(record.text) + 200 * len(record.facts)
+
     def index_record(self, record: DocumentRecord, replaces: bool = True) -> None:
         """Embed and store one document; `replaces=False` for a document not indexed before (its
         leftovers from a crash are already gone: `remove_orphans`), which saves a filtered delete."""
+        ensure_free(self.settings.data_dir, self._estimated_bytes(record), self.settings)  # before minutes of embedding
         with self.timed("lemmatise"):
             record.tokens = keyword_tokens(record)
         title = record.document.title
@@ -176,14 +243,44 @@ class Ingestor:
             with self.timed("embed"):
                 vectors.extend(self.embeddings.embed_documents(texts[i:i + step]))
             self.progress(record.document.doc, min(i + step, len(texts)), len(texts))
-        if replaces:
-            with self.timed("vector_delete"):
-                self.vectors.delete_doc(record.document.doc)
-        with self.timed("vector_write"):
-            self.vectors.add([c.id for c in record.chunks], vectors, [c.text for c in record.chunks],
-                             [chunk_metadata(record, i) for i in range(len(record.chunks))])
-        with self.timed("manifest_write"):
-            self.documents.save(record)  # last: the record marks the document complete
+        self.write(record, vectors, replaces)
+
+    def write(self, record: DocumentRecord, vectors: list[list[float]], replaces: bool) -> None:
+        """Vectors, then the record; on any failure the document's old vectors are put back."""
+        doc = record.document.doc
+        ids = [c.id for c in record.chunks]
+        ensure_free(self.settings.data_dir, self._estimated_bytes(record), self.settings)
+        old = (self.vectors.collection.get(where={"doc": doc}, include=["embeddings", "documents", "metadatas"])
+               if replaces else None)
+        try:
+            if replaces:
+                with self.timed("vector_delete"):
+                    self.vectors.delete_doc(doc)
+            with self.timed("vector_write"):
+                self.vectors.add(ids, vectors, [c.text for c in record.chunks],
+                                 [chunk_metadata(record, i) for i in range(len(record.chunks))])
+            stored = self.vectors.collection.get(ids=ids, include=[])["ids"]
+            if len(stored) != len(ids):  # seen on a full disk: the add "succeeded" and kept nothing
+                raise DiskFullError(self.settings.data_dir)
+            with self.timed("manifest_write"):
+                self.documents.save(record)  # last: the record marks the document complete
+        except BaseException as error:
+            self._restore(doc, ids, old)
+            full = as_disk_full(error, self.settings.data_dir)
+            if full is error:
+                raise
+            raise full from error
+
+    def _restore(self, doc: str, ids: list[str], old: dict | None) -> None:
+        """Put back the vectors a failed write replaced. If even that fails, the old record stays and
+        the next ingest's `repair` embeds its missing vectors again."""
+        try:
+            self.vectors.delete_ids(ids)
+            if old and old["ids"]:
+                self.vectors.add(old["ids"], [list(map(float, v)) for v in old["embeddings"]], old["documents"],
+                                 old["metadatas"])
+        except Exception:
+            pass
 
     def refresh_derived(self, record: DocumentRecord) -> bool:
         """Facts and keyword tokens of an unchanged document, again if their extraction changed."""
@@ -255,7 +352,13 @@ def ingest_paths(paths: list[Path], settings: Settings | None = None, embeddings
     with writer_lock(settings.data_dir):
         ingestor = Ingestor(settings, embeddings, progress)
         records = ingestor.documents.all()
-        ingestor.remove_orphans(records)
+        try:
+            report.repaired = ingestor.repair(records)
+        except Exception as error:
+            full = as_disk_full(error, settings.data_dir)
+            if full is error:
+                raise
+            raise full from error
         files, report.failed = discover(paths)
         by_doc = {r.document.doc: r for r in records}
         existing = {r.document.doc: r.document for r in records}
@@ -282,6 +385,10 @@ def ingest_paths(paths: list[Path], settings: Settings | None = None, embeddings
             except LoadError as error:
                 report.failed.append((doc, str(error)))
                 continue
+            except DiskFullError as error:  # the next files would fail the same way: stop here
+                report.failed.append((doc, str(error)))
+                report.disk_full = str(error)
+                break
             except OSError as error:
                 report.failed.append((doc, f"cannot read file: {error.strerror}"))
                 continue
@@ -294,16 +401,38 @@ def ingest_paths(paths: list[Path], settings: Settings | None = None, embeddings
                 if doc not in seen and source and any(source.is_relative_to(f) for f in folders):
                     ingestor.remove(doc)
                     report.removed.append(doc)
-        if (report.added or report.updated or report.removed or refreshed
+        if (report.added or report.updated or report.removed or refreshed or report.repaired
                 or not ingestor.keyword_index_matches(records)):
             with ingestor.timed("link_and_bm25"):
-                ingestor.link_unlinked()
-                report.total_chunks = ingestor.rebuild_keyword_index()
+                try:
+                    ingestor.link_unlinked()
+                    report.total_chunks = ingestor.rebuild_keyword_index()
+                except Exception as error:  # the old keyword index stays (it is swapped in whole)
+                    full = as_disk_full(error, settings.data_dir)
+                    if not isinstance(full, DiskFullError):
+                        raise
+                    report.disk_full = str(full)
         else:  # nothing changed: skip re-reading every record and rebuilding BM25 (minutes at 100k chunks)
             report.total_chunks = sum(len(r.chunks) for r in records)
         report.stages = {stage: round(seconds, 2) for stage, seconds in ingestor.stages.items()}
     report.seconds = time.perf_counter() - started
     return report
+
+
+def check_index(settings: Settings | None = None, repair: bool = False, embeddings=None) -> tuple[Consistency, list[str]]:
+    """`hanke doctor`: whether records, Chroma and the keyword index agree; with `repair`, fix what
+    does not (under the writer lock) and check again. Returns the check and the documents re-embedded."""
+    settings = settings or get_settings()
+    with writer_lock(settings.data_dir):
+        ingestor = Ingestor(settings, embeddings)
+        records = ingestor.documents.all()
+        found = ingestor.check(records)
+        if not repair or found.ok:
+            return found, []
+        repaired = ingestor.repair(records)
+        ingestor.link_unlinked()
+        ingestor.rebuild_keyword_index()
+        return ingestor.check(ingestor.documents.all()), repaired
 
 
 def remove_documents(docs: list[str], settings: Settings | None = None) -> list[str]:

@@ -292,7 +292,9 @@ def test_cors_allows_only_the_configured_origins(local_assistant):
 
     from assistant.web.server import create_app
 
-    settings = local_assistant.settings.model_copy(update={"cors_origins": ["https://intra.example"]})
+    # TestClient sends `Host: testserver`, which the host check (issue 15) would refuse.
+    settings = local_assistant.settings.model_copy(update={"cors_origins": ["https://intra.example"],
+                                                           "allowed_hosts": ["testserver"]})
     with TestClient(create_app(settings, local_assistant)) as client:
         allowed = client.options("/api/ask", headers={"Origin": "https://intra.example",
                                                       "Access-Control-Request-Method": "POST"})

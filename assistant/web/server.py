@@ -13,20 +13,22 @@ import os
 import sys
 import threading
 import uuid
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Iterator, Literal
 
 from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.middleware.trustedhost import TrustedHostMiddleware
 from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 
 from assistant import texts
 from assistant.conversation import ConversationStore
-from assistant.web.auth import bind_refusal, request_language
+from assistant.web.auth import bind_refusal, is_loopback, request_language
+from assistant.web.fair_use import FairUse, TooManyRequests
 from assistant.web.jobs import IngestQueue
 from assistant.web.upload_routes import UPLOAD_PATH, build_router, upload_body_limit
 from assistant.service import Assistant, QuestionError
@@ -140,6 +142,17 @@ def question_error(error: QuestionError, request: Request, settings: Settings, p
     return HTTPException(status_code=status, detail=message)
 
 
+def is_valid_text(*values: str | None) -> bool:
+    """False for text that cannot be UTF-8 (a lone surrogate such as "\\ud800" from JSON), which would
+    otherwise fail deep inside the answer as a 500."""
+    try:
+        for value in values:
+            (value or "").encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def sse(event: str, data) -> str:
     return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
 
@@ -239,6 +252,7 @@ class AppState:
         # GIL): throughput fell to half of what two at a time give. The rest wait their turn.
         self.answer_slots = threading.BoundedSemaphore(settings.answer_threads or os.cpu_count() or 1)
         self.jobs = IngestQueue(settings, assistant.searcher.embeddings, on_change=self.reload)
+        self.fair_use = FairUse(settings)
 
     @property
     def assistant(self) -> Assistant:
@@ -262,13 +276,10 @@ class AppState:
         threading.Thread(target=self.reload, name="hanke-reload", daemon=True).start()
 
     def resume_uploads(self) -> None:
-        """Ingest stored uploads that are missing from the index (the server stopped mid-ingest)."""
-        from ingest.uploads import pending
-
+        """Settle the journaled uploads: resume what was accepted and not finished, quarantine what
+        failed or stopped the server twice (`IngestQueue.resume`)."""
         known = {doc: record.document.sha256 for doc, record in self._assistant.index.records.items()}
-        paths = pending(self.settings, known)
-        if paths:
-            self.jobs.submit(paths, total=0)
+        self.jobs.resume(known)
 
 
 def index_version(settings: Settings) -> int | None:
@@ -296,6 +307,8 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST", "DELETE"],
                            allow_headers=["content-type", "accept-language", "authorization"])
     app.add_middleware(SecurityHeaders)
+    # A request naming another host (DNS rebinding) is refused before any endpoint runs.
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts or ["localhost"])
     app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES, upload_path=UPLOAD_PATH, upload_limit=upload_body_limit(settings))
 
     @app.exception_handler(RequestValidationError)
@@ -310,7 +323,9 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     def state(request: Request) -> AppState:
         return request.app.state.hanke
 
-    def checked(request: Request, question: str, project: str | None) -> None:
+    def checked(request: Request, question: str, project: str | None, session_id: str | None = None) -> None:
+        if not is_valid_text(question, project, session_id):
+            raise HTTPException(status_code=422, detail=texts.ERRORS["invalid_text"][request_language(request)])
         try:
             state(request).assistant.validate(question, project)
         except QuestionError as error:
@@ -319,19 +334,38 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     def conversation_of(request: Request, session_id: str | None):
         return state(request).sessions.get(session_id) if session_id else None
 
+    @contextmanager
+    def fair_share(request: Request, question: str):
+        """The client's answer slot and question budget, or 429 with Retry-After (before any work)."""
+        fair_use = state(request).fair_use
+        client = fair_use.client_of(request.client.host if request.client else None,
+                                    request.headers.get("x-forwarded-for"))
+        try:
+            slot = fair_use.answering(client, question)
+            slot.__enter__()
+        except TooManyRequests as limit:
+            raise HTTPException(status_code=429, headers={"Retry-After": str(limit.retry_after)},
+                                detail=texts.ERRORS["too_many_requests"][request_language(request)].format(
+                                    seconds=limit.retry_after)) from None
+        try:
+            yield
+        finally:
+            slot.__exit__(None, None, None)
+
     @app.post("/api/ask", response_model=AskResponse, responses=ERROR_RESPONSES,
               summary="Answer a question with numbered citations")
     def ask(body: AskRequest, request: Request):
         project = body.project or None
-        checked(request, body.question, project)
+        checked(request, body.question, project, body.session_id)
         conversation = conversation_of(request, body.session_id)
         try:
-            if conversation is None:
-                with state(request).answer_slots:
-                    return state(request).assistant.ask(body.question, project=project).public()
-            with conversation.lock, state(request).answer_slots:  # one turn at a time per conversation
-                return state(request).assistant.ask(body.question, project=project,
-                                                    conversation=conversation).public()
+            with fair_share(request, body.question):
+                if conversation is None:
+                    with state(request).answer_slots:
+                        return state(request).assistant.ask(body.question, project=project).public()
+                with conversation.lock, state(request).answer_slots:  # one turn at a time per conversation
+                    return state(request).assistant.ask(body.question, project=project,
+                                                        conversation=conversation).public()
         except QuestionError as error:
             raise question_error(error, request, settings, project) from None
 
@@ -344,19 +378,25 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
                    project: str | None = Query(None, max_length=64),
                    session_id: str | None = Query(None, max_length=MAX_ID_CHARS)):
         project = project or None
-        checked(request, question, project)  # errors still get a proper status code
+        checked(request, question, project, session_id)  # errors still get a proper status code
         conversation = conversation_of(request, session_id)
         assistant, slots = state(request).assistant, state(request).answer_slots
 
+        # The answer is extractive and ready at once: it is computed here (under the conversation's
+        # lock and the client's fair share, so that a refusal is still a proper status code) and then
+        # sent piece by piece.
+        try:
+            with fair_share(request, question):
+                if conversation is None:
+                    with slots:
+                        produced = list(assistant.stream(question, project))
+                else:
+                    with conversation.lock, slots:
+                        produced = list(assistant.stream(question, project, conversation))
+        except QuestionError as error:
+            raise question_error(error, request, settings, project) from None
+
         def events() -> Iterator[str]:
-            # The answer is extractive and ready at once; it is computed under the conversation's lock
-            # and then sent piece by piece.
-            if conversation is None:
-                with slots:
-                    produced = list(assistant.stream(question, project))
-            else:
-                with conversation.lock, slots:
-                    produced = list(assistant.stream(question, project, conversation))
             for event, data in produced:
                 yield sse(event, data)
 
@@ -414,6 +454,13 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     return app
 
 
+def with_bound_host(settings: Settings, host: str) -> Settings:
+    """Requests to the address the server was told to bind are its own (not a wildcard address)."""
+    if host in ("0.0.0.0", "::", "") or host in settings.allowed_hosts:
+        return settings
+    return settings.model_copy(update={"allowed_hosts": [*settings.allowed_hosts, f"[{host}]" if ":" in host else host]})
+
+
 def run_server(host: str | None = None, port: int | None = None) -> None:
     """`hanke serve`: load the index and model once, then serve; a clear message and exit 1 without an index."""
     import uvicorn
@@ -436,7 +483,11 @@ def run_server(host: str | None = None, port: int | None = None) -> None:
     except (IndexMissingError, ModelMissingError) as error:
         print(f"error: {error}", file=sys.stderr)
         raise SystemExit(1) from None
+    settings = with_bound_host(settings, host)
     print(f"Hankeapu web chat on http://{host}:{port}  (API docs: http://{host}:{port}/docs)", flush=True)
+    if not is_loopback(host) and settings.allowed_hosts == Settings.model_fields["allowed_hosts"].default_factory():
+        print("note: only requests to localhost or 127.0.0.1 are answered; set HANKE_ALLOWED_HOSTS "
+              '(e.g. \'["hanke.example.fi"]\') to the names your users reach this server by', flush=True)
     try:
         uvicorn.run(create_app(settings, assistant), host=host, port=port, log_level="warning")
     except OSError as error:  # e.g. the port is taken

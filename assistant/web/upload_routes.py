@@ -16,6 +16,8 @@ from starlette.formparsers import MultiPartException
 
 from assistant import texts
 from assistant.web.auth import request_language, require_token
+from assistant.web.jobs import FINAL
+from core.disk import DiskFullError, is_disk_full
 from core.settings import Settings
 from ingest import uploads
 from ingest.pipeline import IngestBusyError, ingest_running, remove_documents
@@ -34,13 +36,16 @@ class Failure(BaseModel):
 
 class JobOut(BaseModel):
     id: str = Field(description="Follow it with GET /api/uploads/{id}.")
-    status: str = Field(description="queued, waiting (another ingest is running), running, done or failed.")
+    status: str = Field(description="queued, waiting (another ingest is running), running, done, failed, "
+                                    "cancelled or superseded (a newer ingest of the same name came first).")
     docs: list[str]
     done: int = Field(description="Chunks embedded so far.")
     total: int = Field(description="Chunks to embed in all.")
     current: str | None
     message: str
     failed: list[Failure]
+    quarantined: list[str] = Field(default_factory=list, description="Files of a failed job moved out of the "
+                                   "resume queue (to <HANKE_DATA_DIR>/quarantine/<id>/); they are never retried.")
 
 
 class Removed(BaseModel):
@@ -84,7 +89,7 @@ async def read_files(request: Request, settings: Settings) -> list[tuple[str | N
 
 def build_router(settings: Settings) -> APIRouter:
     router = APIRouter()
-    errors = {code: {"model": Problem} for code in (400, 401, 404, 409, 411, 413, 415, 422)}
+    errors = {code: {"model": Problem} for code in (400, 401, 404, 409, 411, 413, 415, 422, 500, 507)}
 
     def app_state(request: Request):
         return request.app.state.hanke
@@ -97,15 +102,25 @@ def build_router(settings: Settings) -> APIRouter:
     async def upload(request: Request):
         require_token(request, settings)
         files = await read_files(request, settings)
+        state = app_state(request)
+        taken = set(state.assistant.index.records) | uploads.stored_names(settings)
         try:
-            checked = await run_in_threadpool(uploads.check_batch, files, settings)
+            checked = await run_in_threadpool(uploads.check_batch, files, settings, taken)
         except uploads.UploadRejected as error:
             raise refused(request, error.key, error.status, **error.values) from None
-        state = app_state(request)
         if not state.jobs.busy and ingest_running(settings.data_dir):
             raise refused(request, "busy", 409)
-        paths = uploads.store(checked, settings)
-        return state.jobs.submit(paths, total=sum(c.chunks for c in checked)).public()
+        # Journal and files are written off the event loop: answers go on even if the disk is slow.
+        job = await run_in_threadpool(state.jobs.new_job, [c.doc for c in checked],
+                                      {c.doc: c.sha256 for c in checked}, {c.doc: c.chunks for c in checked})
+        try:
+            paths = await run_in_threadpool(uploads.store, checked, settings)
+        except (OSError, DiskFullError) as error:  # nothing of the request is kept (`store` removes what it wrote)
+            await run_in_threadpool(state.jobs.abandon, job, f"not stored: {error}")
+            if is_disk_full(error):
+                raise refused(request, "no_space", 507, dir=str(uploads.uploads_dir(settings))) from None
+            raise refused(request, "store_failed", 500, reason=getattr(error, "strerror", None) or type(error).__name__) from None
+        return state.jobs.submit(job, paths).public()
 
     @router.get("/api/uploads", response_model=list[JobOut], summary="Recent uploads and their progress, newest first")
     def recent_uploads(request: Request):
@@ -119,12 +134,28 @@ def build_router(settings: Settings) -> APIRouter:
             raise refused(request, "unknown_job", 404, job=job_id[:64])
         return job.public()
 
+    @router.delete("/api/uploads/{job_id}", response_model=JobOut, responses=errors,
+                   summary="Cancel an upload (bearer token); a running ingest stops and the index stays as it was")
+    def cancel_upload(job_id: str, request: Request):
+        require_token(request, settings)
+        jobs = app_state(request).jobs
+        job = jobs.get(job_id)
+        if job is None:
+            raise refused(request, "unknown_job", 404, job=job_id[:64])
+        if job.status in FINAL:
+            raise refused(request, "job_finished", 409, job=job_id[:64], state=job.status)
+        return jobs.cancel(job).public()
+
     @router.delete(UPLOAD_PATH + "/{doc}", response_model=Removed, responses=errors,
-                   summary="Remove a document from the index (bearer token)")
+                   summary="Remove a document from the index (bearer token); one still being ingested is cancelled")
     def delete_document(doc: str, request: Request):
         require_token(request, settings)
         state = app_state(request)
         if doc not in state.assistant.index.records:  # looked up in the index; never a path first
+            in_progress = state.jobs.active_job_of(doc)
+            if in_progress is not None:
+                state.jobs.cancel(in_progress)
+                return Removed(removed=doc)
             raise refused(request, "unknown_document", 404, doc=doc[:200])
         try:
             removed = remove_documents([doc], settings)
