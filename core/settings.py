@@ -43,6 +43,20 @@ class Settings(BaseSettings):
     answer_threads: int = Field(0, ge=0, description="Answers computed at once by one web worker; "
                                 "0 = one per CPU core (more only make each request wait longer).")
 
+    # Generated answers through an OpenAI-compatible LLM (Azure OpenAI, vLLM, Ollama…): off unless both
+    # llm_base_url and llm_model are set. What the LLM writes is checked before it is shown.
+    llm_base_url: str | None = Field(None, description="e.g. http://localhost:11434/v1 (Ollama); empty: extractive answers only.")
+    llm_model: str | None = Field(None, description="The model (Azure: the deployment name).")
+    llm_api_key: str | None = Field(None, description="Sent as a bearer token; local servers accept any.")
+    llm_timeout_s: float = Field(30.0, gt=0, description="Per request; on timeout the extractive answer is shown.")
+    llm_max_retries: int = Field(0, ge=0, description="Retries after a failed call (each can take the whole timeout).")
+    llm_max_tokens: int = Field(700, gt=0)
+    llm_temperature: float = Field(0.0, ge=0)
+
+    @property
+    def llm_enabled(self) -> bool:
+        return bool(self.llm_base_url and self.llm_model)
+
     @property
     def max_upload_bytes(self) -> int:
         return self.max_upload_mb * 1024 * 1024

@@ -28,6 +28,7 @@ from assistant import texts
 from assistant.conversation import ConversationStore
 from assistant.web.auth import bind_refusal, request_language
 from assistant.web.jobs import IngestQueue
+from assistant.web.openai_api import build_openai_router, generated_events
 from assistant.web.upload_routes import UPLOAD_PATH, build_router, upload_body_limit
 from assistant.service import Assistant, QuestionError
 from core.settings import Settings, get_settings
@@ -75,6 +76,9 @@ class AskResponse(BaseModel):
                                     "closest passages, which are also the citations.")
     citations: list[CitationOut]
     timings_ms: dict[str, float]
+    # Present only when an LLM is configured (HANKE_LLM_*); the route leaves out what is None.
+    generated: bool | None = Field(None, description="True: written by the LLM and checked; false: extractive.")
+    check: str | None = Field(None, description="Why the LLM's answer was not shown (the check it failed).")
 
 
 class DocumentOut(BaseModel):
@@ -319,7 +323,7 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     def conversation_of(request: Request, session_id: str | None):
         return state(request).sessions.get(session_id) if session_id else None
 
-    @app.post("/api/ask", response_model=AskResponse, responses=ERROR_RESPONSES,
+    @app.post("/api/ask", response_model=AskResponse, responses=ERROR_RESPONSES, response_model_exclude_none=True,
               summary="Answer a question with numbered citations")
     def ask(body: AskRequest, request: Request):
         project = body.project or None
@@ -349,6 +353,10 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         assistant, slots = state(request).assistant, state(request).answer_slots
 
         def events() -> Iterator[str]:
+            if assistant.generator is not None:  # an LLM writes the answer: its tokens go out as they arrive
+                yield from (sse(event, data) for event, data in generated_events(state(request), question, project,
+                                                                               conversation))
+                return
             # The answer is extractive and ready at once; it is computed under the conversation's lock
             # and then sent piece by piece.
             if conversation is None:
@@ -390,6 +398,7 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
                                          for c in record.chunks])
 
     app.include_router(build_router(settings))
+    app.include_router(build_openai_router(settings))  # /v1: OpenAI-compatible chat completions
 
     @app.get("/api/projects", response_model=list[ProjectOut], summary="The projects of the indexed documents")
     def projects(request: Request):
