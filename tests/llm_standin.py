@@ -26,6 +26,7 @@ class Reply:
     text: str | Callable[[dict[int, str]], str] = ""
     mode: str = "ok"  # ok | late | http500 | malformed | not_a_completion
     delay_s: float = 0.0
+    piece_delay_s: float = 0.0  # between streamed pieces, to see them arrive one by one
 
 
 def passages_of(request: dict) -> dict[int, str]:
@@ -72,24 +73,30 @@ class StandInLLM:
                 if reply.mode == "not_a_completion":
                     return self.send(200, b'{"hello": "world"}')
                 if request.get("stream"):
-                    return self.stream(text)
+                    return self.stream(text, reply.piece_delay_s)
                 body = {"id": "chatcmpl-standin", "object": "chat.completion", "created": int(time.time()),
                         "model": request.get("model", "standin"),
                         "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
                                      "finish_reason": "stop"}]}
                 self.send(200, json.dumps(body).encode())
 
-            def stream(self, text: str) -> None:
+            def stream(self, text: str, piece_delay_s: float) -> None:
                 self.send_response(200)
                 self.send_header("Content-Type", "text/event-stream")
                 self.end_headers()
-                pieces = re.findall(r"\S+\s*|\s+", text)
-                for piece in pieces:
+                try:
+                    self.send_pieces(text, piece_delay_s)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+            def send_pieces(self, text: str, piece_delay_s: float) -> None:
+                for piece in re.findall(r"\S+\s*|\s+", text):
                     chunk = {"id": "chatcmpl-standin", "object": "chat.completion.chunk", "created": int(time.time()),
                              "model": "standin", "choices": [{"index": 0, "delta": {"content": piece},
                                                               "finish_reason": None}]}
                     self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
                     self.wfile.flush()
+                    time.sleep(piece_delay_s)
                 self.wfile.write(b"data: [DONE]\n\n")
                 self.wfile.flush()
 
