@@ -20,8 +20,8 @@ import time
 import uuid
 from typing import Iterator
 
-from fastapi import APIRouter, Depends, HTTPException, Request
-from fastapi.responses import StreamingResponse
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from assistant import texts
@@ -116,15 +116,30 @@ def _chunk(completion_id: str, created: int, delta: dict, finish: str | None = N
     return f"data: {json.dumps(data, ensure_ascii=False)}\n\n"
 
 
-def build_openai_router(settings: Settings) -> APIRouter:
-    def authorised(request: Request) -> None:
-        if settings.api_token:  # without a token the server only binds to loopback (auth.bind_refusal)
-            require_token(request, settings)
+def problem(status: int, message: str, code: str, headers: dict | None = None) -> JSONResponse:
+    """An error as OpenAI clients read it (`error.message` is what they show), with our `detail` too."""
+    return JSONResponse({"error": {"message": message, "type": "invalid_request_error", "code": code},
+                         "detail": message}, status_code=status, headers=headers)
 
-    router = APIRouter(prefix="/v1", tags=["OpenAI-compatible API"], dependencies=[Depends(authorised)])
+
+def build_openai_router(settings: Settings) -> APIRouter:
+    def refusal(request: Request) -> JSONResponse | None:
+        """401 unless the request carries HANKE_API_TOKEN, when one is set (without a token the server
+        only binds to loopback: auth.bind_refusal)."""
+        if not settings.api_token:
+            return None
+        try:
+            require_token(request, settings)
+        except HTTPException as error:
+            return problem(error.status_code, str(error.detail), "invalid_api_key", error.headers)
+        return None
+
+    router = APIRouter(prefix="/v1", tags=["OpenAI-compatible API"])
 
     @router.get("/models", summary="The one model: hankeapu")
-    def models():
+    def models(request: Request):
+        if (refused := refusal(request)) is not None:
+            return refused
         return {"object": "list", "data": [{"id": MODEL_ID, "object": "model", "created": MODEL_CREATED,
                                             "owned_by": "hankeapu"}]}
 
@@ -133,18 +148,19 @@ def build_openai_router(settings: Settings) -> APIRouter:
                              "content is the answer with its sources as a numbered list; the field `hankeapu` "
                              "holds the same JSON as POST /api/ask.")
     def chat_completions(body: ChatRequest, request: Request):
+        if (refused := refusal(request)) is not None:
+            return refused
         language = request_language(request)
         if body.model != MODEL_ID:
-            raise HTTPException(status_code=404, detail=f"Unknown model: {body.model[:128]} (this server has "
-                                                        f"'{MODEL_ID}').")
+            return problem(404, f"Unknown model: {body.model[:128]} (this server has '{MODEL_ID}').", "model_not_found")
         state = request.app.state.hanke
         try:
             question, conversation = conversation_from(state.assistant, body.messages)
             state.assistant.validate(question, None)
             answer = answer_outside_slots(state, question, None, conversation)
         except QuestionError as error:
-            raise HTTPException(status_code=422, detail=texts.ERRORS[error.key][language].format(
-                limit=settings.max_question_chars, project="")) from None
+            return problem(422, texts.ERRORS[error.key][language].format(limit=settings.max_question_chars,
+                                                                          project=""), error.key)
         completion_id, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
         content = format_reply(answer)
         if not body.stream:
