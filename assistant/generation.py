@@ -148,6 +148,8 @@ class Generator:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "Generator | None":
+        if not settings.llm_enabled and (settings.llm_base_url or settings.llm_model):
+            log.warning("generated answers are off: set both HANKE_LLM_BASE_URL and HANKE_LLM_MODEL")
         return cls(settings) if settings.llm_enabled else None
 
     def _request(self, prompt: Prompt, stream: bool):

@@ -151,3 +151,33 @@ def test_the_web_stream_replaces_a_failed_answer_with_the_extractive_one(llm_ser
     assert done["answer"] == local.ask(QUESTION).answer and done["check"].startswith("number_not_in_cited_passage")
     data = httpx.post(f"{llm_server}/api/ask", json={"question": QUESTION}, timeout=120).json()
     assert data["generated"] is False and data["answer"] == local.ask(QUESTION).answer
+
+
+@pytest.mark.browser
+def test_the_page_shows_llm_tokens_then_the_checked_answer_with_a_note(browser, llm_server, standin):
+    from assistant import texts
+
+    context = browser.new_context(locale="en-US")
+    page = context.new_page()
+    try:
+        page.goto(llm_server)
+        page.wait_for_selector("body[data-ready='true']")
+        answers = page.locator("li.message.assistant:not(.pending)")
+        for n, (reply, shown, note) in enumerate([
+                (cite_345("The Lieksa project had 354 doctor appointments [{n}]."), "According to the documents",
+                 texts.UI["en"]["llm_fallback"]),
+                (cite_345(GOOD), "The Lieksa project had 345 doctor appointments", texts.UI["en"]["llm_generated"])]):
+            reply.piece_delay_s = 0.2
+            standin.reply = reply
+            page.fill("#question", QUESTION)
+            page.press("#question", "Enter")
+            # The model's words appear while it writes…
+            page.locator("li.message.assistant.pending .answer").filter(has_text="doctor appointments").wait_for(
+                timeout=120_000)
+            answers.nth(n).wait_for(timeout=120_000)
+            # …and the finished message is the answer to keep, with a note saying which kind it is.
+            text = answers.nth(n).inner_text()
+            assert shown in text and "354" not in text
+            assert answers.nth(n).locator(".llm-note").inner_text() == note
+    finally:
+        context.close()
