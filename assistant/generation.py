@@ -153,9 +153,13 @@ class Generator:
         return cls(settings) if settings.llm_enabled else None
 
     def _request(self, prompt: Prompt, stream: bool):
-        return self.client.chat.completions.create(
-            model=self.settings.llm_model, messages=prompt.messages, stream=stream,
-            temperature=self.settings.llm_temperature, max_tokens=self.settings.llm_max_tokens)
+        options = {}
+        if self.settings.llm_temperature >= 0:
+            options["temperature"] = self.settings.llm_temperature
+        if self.settings.llm_max_tokens:
+            options["max_tokens"] = self.settings.llm_max_tokens
+        return self.client.chat.completions.create(model=self.settings.llm_model, messages=prompt.messages,
+                                                   stream=stream, **options)
 
     def complete(self, prompt: Prompt) -> str:
         completion = self._request(prompt, stream=False)

@@ -50,8 +50,9 @@ class Settings(BaseSettings):
     llm_api_key: str | None = Field(None, description="Sent as a bearer token; local servers accept any.")
     llm_timeout_s: float = Field(30.0, gt=0, description="Per request; on timeout the extractive answer is shown.")
     llm_max_retries: int = Field(0, ge=0, description="Retries after a failed call (each can take the whole timeout).")
-    llm_max_tokens: int = Field(700, gt=0)
-    llm_temperature: float = Field(0.0, ge=0)
+    # Models that accept only their defaults (e.g. reasoning models on Azure) reject these: 0 / -1 omit them.
+    llm_max_tokens: int = Field(700, ge=0, description="0: not sent.")
+    llm_temperature: float = Field(0.0, description="Negative: not sent.")
 
     @property
     def llm_enabled(self) -> bool:

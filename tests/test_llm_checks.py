@@ -94,3 +94,20 @@ def test_passages_are_delimited_and_a_document_cannot_close_its_delimiter_or_ins
     answer.passages[1] = answer.passages[1].model_copy(update={"text": closing})
     user = build_prompt(answer, []).messages[1]["content"]
     assert user.count("<passage ") == 2 and user.count("</passage>") == 2 and "‹/passage>" in user
+
+
+def test_sampling_options_are_sent_or_left_out_as_configured():
+    """Against the stand-in for a hosted LLM (a real loopback HTTP server): reasoning models reject
+    temperature and max_tokens, so 0 / -1 leave them out."""
+    from assistant.generation import Generator, Prompt
+    from core.settings import Settings
+    from tests.llm_standin import Reply, StandInLLM
+
+    with StandInLLM() as standin:
+        standin.reply = Reply("Vastaus [1].")
+        for options, sent in (({}, {"temperature": 0.0, "max_tokens": 700}),
+                              ({"llm_temperature": -1, "llm_max_tokens": 0}, {})):
+            generator = Generator(Settings(llm_base_url=standin.url, llm_model="m", **options))
+            assert generator.complete(Prompt([{"role": "user", "content": "?"}], [], [])) == "Vastaus [1]."
+            request = standin.requests[-1]
+            assert {k: request[k] for k in ("temperature", "max_tokens") if k in request} == sent
