@@ -163,18 +163,24 @@ def test_the_page_shows_llm_tokens_then_the_checked_answer_with_a_note(browser, 
         page.goto(llm_server)
         page.wait_for_selector("body[data-ready='true']")
         answers = page.locator("li.message.assistant:not(.pending)")
+        # Record what the pending answer shows at every change (a moment a polling wait could miss).
+        page.evaluate("""() => { window.__seen = []; new MutationObserver(() => {
+            for (const e of document.querySelectorAll('li.message.assistant.pending .answer'))
+              window.__seen.push(e.textContent); }).observe(document.getElementById('messages'),
+            {subtree: true, childList: true, characterData: true}); }""")
         for n, (reply, shown, note) in enumerate([
                 (cite_345("The Lieksa project had 354 doctor appointments [{n}]."), "According to the documents",
                  texts.UI["en"]["llm_fallback"]),
                 (cite_345(GOOD), "The Lieksa project had 345 doctor appointments", texts.UI["en"]["llm_generated"])]):
             reply.piece_delay_s = 0.2
             standin.reply = reply
+            page.evaluate("() => { window.__seen = []; }")
             page.fill("#question", QUESTION)
             page.press("#question", "Enter")
-            # The model's words appear while it writes…
-            page.locator("li.message.assistant.pending .answer").filter(has_text="doctor appointments").wait_for(
-                timeout=120_000)
             answers.nth(n).wait_for(timeout=120_000)
+            # The model's words appeared while it wrote…
+            seen = page.evaluate("window.__seen")
+            assert any(reply.text({1: "345"}).split("[")[0].strip() in t for t in seen), seen[-3:]
             # …and the finished message is the answer to keep, with a note saying which kind it is.
             text = answers.nth(n).inner_text()
             assert shown in text and "354" not in text
