@@ -13,6 +13,7 @@ from assistant.facts import DURATION_RE, LEAST_RE, MOST_RE, FactIndex, is_compar
 from assistant.field_answers import across_projects, asked_fields, is_across_projects, project_field
 from assistant.fields import FieldIndex
 from assistant.fitted import FITTED
+from assistant.generation import Generator
 from assistant.conversation import Conversation, Turn
 from assistant.evidence import candidates, score_candidates, select
 from assistant.index import IndexView
@@ -59,6 +60,7 @@ class Assistant:
         self.facts = FactIndex(self.index)
         self.fields = FieldIndex(self.index, embeddings)
         self.project_meaning = ProjectMeaning(self.index, self.fields)
+        self.generator = Generator.from_settings(self.settings)  # None unless HANKE_LLM_* is set
 
     def retriever(self, k: int = 5, project: str | None = None) -> HankeRetriever:
         return HankeRetriever(searcher=self.searcher, k=k, project=project)
@@ -73,7 +75,7 @@ class Assistant:
         return question
 
     def ask(self, question: str, project: str | None = None, k: int | None = None,
-            conversation: Conversation | None = None) -> Answer:
+            conversation: Conversation | None = None, generate: bool = True) -> Answer:
         started = time.perf_counter()
         question = self.validate(question, project)
         names = self.index.name_words()
@@ -170,6 +172,8 @@ class Assistant:
         answer = Answer(question=question, language=analysis.language, answer=text, found=found,
                         citations=citations, passages=passages,
                         timings_ms={"retrieval": round(retrieved_ms, 1), "total": round(total_ms, 1)})
+        if generate and self.generator is not None:  # checked; the extractive answer when a check fails
+            answer = self.generator.answer(answer, [t.question for t in conversation.turns] if conversation else [])
         if conversation is not None:
             conversation.add(Turn(question, resolved, text, analysis.language))
         return answer

@@ -58,6 +58,20 @@ class Settings(BaseSettings):
                                        "X-Forwarded-For names the client (JSON list).")
     min_free_mb: int = Field(100, ge=0, description="Disk space that must stay free in the data directory after "
                              "a write; less refuses the write with \"not enough disk space\".")
+    # Generated answers through an OpenAI-compatible LLM (Azure OpenAI, vLLM, Ollama…): off unless both
+    # llm_base_url and llm_model are set. What the LLM writes is checked before it is shown.
+    llm_base_url: str | None = Field(None, description="e.g. http://localhost:11434/v1 (Ollama); empty: extractive answers only.")
+    llm_model: str | None = Field(None, description="The model (Azure: the deployment name).")
+    llm_api_key: str | None = Field(None, description="Sent as a bearer token; local servers accept any.")
+    llm_timeout_s: float = Field(30.0, gt=0, description="Per request; on timeout the extractive answer is shown.")
+    llm_max_retries: int = Field(0, ge=0, description="Retries after a failed call (each can take the whole timeout).")
+    # Models that accept only their defaults (e.g. reasoning models on Azure) reject these: 0 / -1 omit them.
+    llm_max_tokens: int = Field(700, ge=0, description="0: not sent.")
+    llm_temperature: float = Field(0.0, description="Negative: not sent.")
+
+    @property
+    def llm_enabled(self) -> bool:
+        return bool(self.llm_base_url and self.llm_model)
 
     @property
     def max_upload_bytes(self) -> int:

@@ -81,10 +81,16 @@ class Answer(BaseModel):
     citations: list[Citation] = Field(default_factory=list)
     passages: list[Passage] = Field(default_factory=list, exclude=True)
     timings_ms: dict[str, float] = Field(default_factory=dict)
+    # Only when an LLM is configured (HANKE_LLM_*): whether the shown answer was generated, and why not.
+    generated: bool | None = None
+    check: str | None = Field(None, description="The check a generated answer failed (or why none was asked).")
+    extractive: "Answer | None" = Field(None, exclude=True, description="What a generated answer replaced.")
 
     def public(self) -> dict:
         """The JSON shape that `hanke ask --json` and `POST /api/ask` return."""
         data = self.model_dump(include={"question", "language", "answer", "found", "timings_ms"})
+        if self.generated is not None:
+            data.update(generated=self.generated, check=self.check)
         data["citations"] = [
             c.model_dump(include={"n", "doc", "title", "section", "quote", "score", "start", "end"})
             for c in self.citations

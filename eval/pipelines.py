@@ -50,6 +50,11 @@ class PipelineRun:
     cited_texts: list[str] = field(default_factory=list)  # the passage behind each citation, judged
     retrieved: list[Retrieved] = field(default_factory=list)
     ms: float = 0.0
+    # Only when an LLM is configured: whether the shown answer was generated, the check it failed, and
+    # (for a generated one) the extractive answer it replaced, which the report judges too.
+    generated: bool | None = None
+    check: str | None = None
+    extractive: "PipelineRun | None" = None
 
 
 class Pipeline(Protocol):
@@ -87,11 +92,18 @@ class HankePipeline:
         started = time.perf_counter()
         answer = self.assistant.ask(question, k=depth)
         ms = (time.perf_counter() - started) * 1000
+        run = self.run_of(answer, ms)
+        if answer.extractive is not None:
+            run.extractive = self.run_of(answer.extractive, ms)
+        return run
+
+    def run_of(self, answer, ms: float) -> PipelineRun:
         return PipelineRun(
             answer=answer.answer, found=answer.found,
             citations=[{"doc": c.doc, "section": c.section, "quote": c.quote} for c in answer.citations],
             cited_texts=[self.cited_passage(c.doc, c.start, c.end, c.quote) for c in answer.citations],
-            retrieved=[Retrieved(p.doc, p.text, p.rank, p.section) for p in answer.passages], ms=ms)
+            retrieved=[Retrieved(p.doc, p.text, p.rank, p.section) for p in answer.passages], ms=ms,
+            generated=answer.generated, check=answer.check)
 
     def cited_passage(self, doc: str, start: int, end: int, quote: str) -> str:
         """The chunk(s) a citation's quote comes from: a quote is one or a few sentences, and the

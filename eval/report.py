@@ -185,6 +185,7 @@ def write_report(out: Path, question_file: str, questions, results: Sequence, k:
         "`refusal acc.` counts every question (refuse the unanswerable, answer the rest), so a pipeline "
         "that never refuses still scores the share of answerable questions; `refused unans.` is the share "
         "of unanswerable questions it refused.", f"![overall]({written['overall']})",
+        *generation_parts(results),
         "## By language", group_table(summaries, k, "by_language", "language"),
         f"![by language]({written['language']})",
         "## By category", group_table(summaries, k, "by_category", "category"),
@@ -207,6 +208,13 @@ def write_report(out: Path, question_file: str, questions, results: Sequence, k:
     path = out / "report.md"
     path.write_text("\n\n".join(parts) + "\n", encoding="utf-8")
     return path
+
+
+def generation_parts(results: Sequence) -> list[str]:
+    """The generated-vs-extractive section, when an LLM was configured (eval/generation_report.py)."""
+    from eval.generation_report import generation_section
+
+    return [line for r in results if "generation" in r.summary for line in generation_section(r.name, r.summary["generation"])]
 
 
 def write_summary(out: Path, question_file: str, questions, results: Sequence, k: int, depth: int) -> Path:

@@ -67,6 +67,10 @@ def evaluate_pipeline(pipeline, questions: Sequence[Question], k: int = 5,
         if on_question is not None:
             on_question(question)
     result.summary = breakdown(result.judgements, k, NDCG_DEPTH)
+    from eval.generation_report import generation_summary, uses_llm
+
+    if uses_llm(result.runs):  # an LLM is configured: generated vs extractive answers, failed checks
+        result.summary["generation"] = generation_summary(result, questions, k)
     return result
 
 
@@ -84,6 +88,9 @@ def result_lines(result: PipelineResult, questions: Sequence[Question]) -> list[
                                     for c in run.citations],
                       "retrieved": [{"doc": r.doc, "text": r.text, "rank": r.rank} for r in run.retrieved],
                       "ms": round(run.ms, 1)})
+        if run.generated is not None:  # an LLM is configured
+            lines[-1].update(generated=run.generated, check=run.check,
+                             extractive_answer=run.extractive.answer if run.extractive else run.answer)
     return lines
 
 

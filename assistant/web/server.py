@@ -30,6 +30,7 @@ from assistant.conversation import ConversationStore
 from assistant.web.auth import bind_refusal, is_loopback, request_language
 from assistant.web.fair_use import FairUse, TooManyRequests
 from assistant.web.jobs import IngestQueue
+from assistant.web.openai_api import build_openai_router, generated_events
 from assistant.web.upload_routes import UPLOAD_PATH, build_router, upload_body_limit
 from assistant.service import Assistant, QuestionError
 from core.settings import Settings, get_settings
@@ -77,6 +78,9 @@ class AskResponse(BaseModel):
                                     "closest passages, which are also the citations.")
     citations: list[CitationOut]
     timings_ms: dict[str, float]
+    # Present only when an LLM is configured (HANKE_LLM_*); the route leaves out what is None.
+    generated: bool | None = Field(None, description="True: written by the LLM and checked; false: extractive.")
+    check: str | None = Field(None, description="Why the LLM's answer was not shown (the check it failed).")
 
 
 class DocumentOut(BaseModel):
@@ -352,7 +356,7 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         finally:
             slot.__exit__(None, None, None)
 
-    @app.post("/api/ask", response_model=AskResponse, responses=ERROR_RESPONSES,
+    @app.post("/api/ask", response_model=AskResponse, responses=ERROR_RESPONSES, response_model_exclude_none=True,
               summary="Answer a question with numbered citations")
     def ask(body: AskRequest, request: Request):
         project = body.project or None
@@ -385,9 +389,12 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         # The answer is extractive and ready at once: it is computed here (under the conversation's
         # lock and the client's fair share, so that a refusal is still a proper status code) and then
         # sent piece by piece.
+        generating = assistant.generator is not None
         try:
             with fair_share(request, question):
-                if conversation is None:
+                if generating:
+                    produced = []  # an LLM writes the answer: its tokens go out as they arrive, below
+                elif conversation is None:
                     with slots:
                         produced = list(assistant.stream(question, project))
                 else:
@@ -397,6 +404,10 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
             raise question_error(error, request, settings, project) from None
 
         def events() -> Iterator[str]:
+            if generating:
+                yield from (sse(event, data) for event, data in generated_events(state(request), question, project,
+                                                                               conversation))
+                return
             for event, data in produced:
                 yield sse(event, data)
 
@@ -430,6 +441,7 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
                                          for c in record.chunks])
 
     app.include_router(build_router(settings))
+    app.include_router(build_openai_router(settings))  # /v1: OpenAI-compatible chat completions
 
     @app.get("/api/projects", response_model=list[ProjectOut], summary="The projects of the indexed documents")
     def projects(request: Request):

@@ -150,6 +150,8 @@ function fillAssistantMessage(li, answer) {
   const body = el("div", "answer");
   renderAnswerText(body, answer.answer, answer.citations);
   li.append(who, body);
+  // Only when an LLM is configured: say whether its checked answer or the documents' quotes are shown.
+  if (typeof answer.generated === "boolean") li.append(el("p", "llm-note", t(answer.generated ? "llm_generated" : "llm_fallback")));
   renderSources(li, answer);
 }
 
