@@ -4,7 +4,8 @@ the line (1 MB of text: 5.2 GB at ingest, a 647 MB record; 4 MB: killed by the k
 
 The poison files are built here from the real final report with its newlines turned into spaces
 (as the red team did), and ingested in a child process whose peak RSS is measured: the child reports
-its own `ru_maxrss`, and the parent kills it if its RSS passes the bound (the old code would
+its own high-water mark (`VmHWM`; not `ru_maxrss`, which Linux keeps across exec, so a child of a
+pytest process holding the embedding model would report the parent's size), and the parent kills it if its RSS passes the bound (the old code would
 otherwise take gigabytes from a shared machine before failing).
 """
 
@@ -42,12 +43,17 @@ def long_tab_line(size: int) -> str:
     return (line * (size // len(line) + 1))[:size]
 
 
+# The child's peak RSS in kB, reset at exec (unlike ru_maxrss, which a forked child inherits).
+HWM_FUNCTION = ("def high_water_kb():\n"
+                "    return next(int(line.split()[1]) for line in open('/proc/self/status') if line.startswith('VmHWM:'))\n")
+
+
 def run_measured(code: str, env: dict | None = None, timeout: float = 240) -> tuple[subprocess.CompletedProcess, int]:
     """Run `code` in a child Python; returns the result and the child's peak RSS in MB. The code
     sets `base` (the RSS before the work) itself; the child prints both on stderr at exit."""
-    wrapped = ("import atexit, resource, sys\n"
-               "atexit.register(lambda: print('" + PEAK_MARK + "%d' % resource.getrusage(resource.RUSAGE_SELF)"
-               ".ru_maxrss, file=sys.stderr, flush=True))\n" + code)
+    wrapped = ("import atexit, sys\n" + HWM_FUNCTION +
+               "atexit.register(lambda: print('" + PEAK_MARK + "%d' % high_water_kb(), file=sys.stderr, flush=True))\n"
+               + code)
     process = subprocess.Popen([sys.executable, "-c", wrapped], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True, env=env, cwd=Path(__file__).resolve().parents[1])
     status = Path(f"/proc/{process.pid}/status")
@@ -78,7 +84,7 @@ from ingest.pipeline import build_record
 from tests.test_bounded_work import long_tab_line
 
 text = long_tab_line({size})
-base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+base = high_water_kb() // 1024
 record = build_record("pitka_rivi.txt", text.encode("utf-8"), "pitka_rivi.txt", Settings())
 print(json.dumps({{"base_mb": base, "chars": len(text), "tabs": text.count("\\t"), "chunks": len(record.chunks),
                   "longest_chunk": max(c.end - c.start for c in record.chunks), "facts": len(record.facts),
@@ -107,7 +113,6 @@ def test_the_four_megabyte_file_is_refused_by_hanke_ingest_naming_the_limit(tmp_
     (folder / "pitka_rivi.txt").write_text(long_tab_line(4_000_000), encoding="utf-8")
     settings = Settings(data_dir=tmp_path / "data", corpus_dir=folder)
     code = ("import resource, runpy, sys\n"
-            "base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
             f"sys.argv = ['hanke', 'ingest', {str(folder)!r}]\n"
             "runpy.run_module('assistant.cli', run_name='__main__')\n")
     result, peak_mb = run_measured(code, env={**cli_env(settings), "COLUMNS": "200"})
