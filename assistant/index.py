@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Iterable
 from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Iterable
 
 from core.settings import Settings, get_settings
 from core.store import DocumentStore, IndexMissingError, KeywordIndex, VectorStore, index_exists, keyword_dir
@@ -62,7 +62,8 @@ class IndexView:
         self.vectors = vectors
         self.projects = self._collect_projects(records)
         self.doc_freq, self.n_chunks = self._document_frequencies(records)
-        self._identity: dict[frozenset | None, set[str]] = {}
+        self._identity: dict[str, set[str]] = {}
+        self._all_identity: set[str] | None = None
         self._sorted_terms: list[str] | None = None
         self.naming_words = self._naming_words(records)
 
@@ -142,14 +143,21 @@ class IndexView:
         they derive from ("koulutusta" → "kouluttaa"). They pick the project; in a sentence they say
         little. Only the projects a question is about: among hundreds of projects' names nearly every
         word names some project, and "yritys" in "SATTUKO:n hyöty yrityksille" is what is asked."""
-        key = None if codes is None else frozenset(codes)
-        if key not in self._identity:
-            chosen = self.projects.values() if key is None else [self.projects[c] for c in key if c in self.projects]
-            names = {t for p in chosen for t in p.name_lemmas | p.places | p.applicant_lemmas}
+        if codes is None:
+            if self._all_identity is None:
+                self._all_identity = set().union(*(self._project_identity(code) for code in self.projects))
+            return self._all_identity
+        return set().union(*(self._project_identity(code) for code in codes if code in self.projects))
+
+    def _project_identity(self, code: str) -> set[str]:
+        """One project's identity words, cached per project (a question's set of projects varies)."""
+        if code not in self._identity:
+            project = self.projects[code]
+            names = project.name_lemmas | project.places | project.applicant_lemmas
             # Not through compound parts: "kehittämishanke" names a project, "kehittää" does not.
-            self._identity[key] = (names | {b for t in names if len(lemmas(t)) == 1 for b in derivation_bases(t)}
-                                   | {p.code.lower() for p in chosen})
-        return self._identity[key]
+            self._identity[code] = (names | {b for t in names if len(lemmas(t)) == 1 for b in derivation_bases(t)}
+                                    | {code.lower()})
+        return self._identity[code]
 
     def name_parts(self, codes: Iterable[str]) -> set[str]:
         """The parts of these projects' compound name words ("matkailu", "yhteistyö" of

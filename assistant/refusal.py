@@ -273,10 +273,4 @@ def should_refuse(analysis: QueryAnalysis, index: IndexView, hits: list[Hit],
         return True  # a cost question whose evidence only counts things (measures, people)
     if WHEN_RE.search(analysis.text) and not any(DATE_OR_YEAR_RE.search(c.text) for c in chosen):
         return True  # "milloin" with no date or year anywhere in the evidence
-    if year_not_broken_down(analysis, chosen):
-        return True
-    if planned_given_for_realised(analysis, chosen, cands or chosen):
-        return True
-    if place_not_broken_down(analysis, index, chosen):
-        return True
-    return False
+    return asks_for_a_part_not_given(analysis, index, chosen, cands or chosen)
