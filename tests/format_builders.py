@@ -1,0 +1,148 @@
+"""Office versions of the corpus/ text files, made the way an office makes them:
+
+- DOCX with python-docx: each block of tab-separated lines is a real Word table (grid borders),
+  headings carry Word's heading styles, the lines of a block are one paragraph with line breaks,
+  and every page has a header and a page-number footer (which a reader must drop);
+- PDF from that DOCX by LibreOffice headless (`soffice --convert-to pdf`);
+- a scanned PDF: that PDF rasterised by pdftoppm and the page images wrapped back into a PDF with no
+  text layer at all.
+
+Used by tests/test_formats.py and by `python -m tests.format_builders OUT_DIR` to make the files
+for measuring by hand (`hanke ingest OUT_DIR/docx`, `hanke eval …`).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from ingest.chunking import find_blocks
+
+
+def _heading_lines(text: str) -> dict[int, int]:
+    """Line index → Word heading level for the lines the chunker reads as headings in the .txt."""
+    starts = {block.start: block for block in find_blocks(text) if block.kind == "heading"}
+    levels: dict[int, int] = {}
+    offset = 0
+    for index, line in enumerate(text.split("\n")):
+        block = starts.get(offset + (len(line) - len(line.lstrip())))
+        if block is not None:
+            number = line.strip().split(" ")[0]
+            numbered = number[:1].isdigit()
+            # "4 Tulokset" → Heading 1, "4.2 Mitä…" → Heading 2, "1. Osaavan…" and short titles → Heading 3
+            levels[index] = (1 + number.rstrip(".").count(".")) if numbered and not number.endswith(".") else 3
+        offset += len(line) + 1
+    return levels
+
+
+def _add_page_number_footer(section, label: str) -> None:
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    section.header.paragraphs[0].text = label
+    paragraph = section.footer.paragraphs[0]
+    paragraph.add_run("Sivu ")
+    field = OxmlElement("w:fldSimple")
+    field.set(qn("w:instr"), "PAGE")
+    run = OxmlElement("w:r")
+    text = OxmlElement("w:t")
+    text.text = "1"
+    run.append(text)
+    field.append(run)
+    paragraph._p.append(field)
+
+
+def txt_to_docx(text: str, path: Path, label: str) -> Path:
+    import docx
+    from docx.shared import Pt
+
+    document = docx.Document()
+    normal = document.styles["Normal"]
+    normal.font.name = "Liberation Sans"
+    normal.font.size = Pt(10)
+    normal.paragraph_format.space_after = Pt(6)
+    _add_page_number_footer(document.sections[0], label)
+    headings = _heading_lines(text)
+    lines = text.split("\n")
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        if not line.strip():
+            index += 1
+            continue
+        if index in headings:
+            document.add_heading(line.strip(), level=headings[index])
+            index += 1
+            continue
+        if "\t" in line:
+            rows = []
+            while index < len(lines) and "\t" in lines[index] and lines[index].strip():
+                rows.append(lines[index].split("\t"))
+                index += 1
+            columns = max(len(row) for row in rows)
+            table = document.add_table(rows=len(rows), cols=columns)
+            table.style = "Table Grid"
+            for r, row in enumerate(rows):
+                for c in range(columns):
+                    table.cell(r, c).text = row[c].strip() if c < len(row) else ""
+            continue
+        paragraph = document.add_paragraph()
+        first = True
+        while (index < len(lines) and lines[index].strip() and "\t" not in lines[index]
+               and index not in headings):
+            if not first:
+                paragraph.add_run().add_break()
+            paragraph.add_run(lines[index].strip())
+            first = False
+            index += 1
+    document.save(path)
+    return path
+
+
+def docx_to_pdf(docx_paths: list[Path], out_dir: Path) -> list[Path]:
+    """All files in one LibreOffice run (starting it is most of the cost)."""
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        raise RuntimeError("LibreOffice is not installed (Debian: apt-get install libreoffice-writer-nogui)")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as profile:
+        subprocess.run([soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf",
+                        "--outdir", str(out_dir), *map(str, docx_paths)],
+                       check=True, capture_output=True, timeout=600)
+    return [out_dir / (path.stem + ".pdf") for path in docx_paths]
+
+
+def pdf_to_scanned(pdf: Path, out: Path, dpi: int = 200) -> Path:
+    """Rasterise every page (pdftoppm) and wrap the grey page images back into an image-only PDF."""
+    from PIL import Image
+
+    if shutil.which("pdftoppm") is None:
+        raise RuntimeError("pdftoppm is not installed (Debian: apt-get install poppler-utils)")
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run(["pdftoppm", "-r", str(dpi), "-gray", "-png", str(pdf), f"{tmp}/page"],
+                       check=True, capture_output=True, timeout=600)
+        pages = [Image.open(p) for p in sorted(Path(tmp).glob("page*.png"))]
+        pages[0].save(out, "PDF", resolution=dpi, save_all=True, append_images=pages[1:])
+    return out
+
+
+def build_formats(corpus: Path, out: Path) -> dict[str, Path]:
+    """out/txt, out/docx, out/pdf and out/scanned, each holding the whole corpus in that format."""
+    folders = {name: out / name for name in ("txt", "docx", "pdf", "scanned")}
+    for folder in folders.values():
+        folder.mkdir(parents=True, exist_ok=True)
+    docx_paths = []
+    for source in sorted(corpus.glob("*.txt")):
+        shutil.copy(source, folders["txt"] / source.name)
+        text = source.read_text(encoding="utf-8")
+        docx_paths.append(txt_to_docx(text, folders["docx"] / f"{source.stem}.docx", f"EURA 2014 – {source.stem}"))
+    for pdf in docx_to_pdf(docx_paths, folders["pdf"]):
+        pdf_to_scanned(pdf, folders["scanned"] / pdf.name)
+    return folders
+
+
+if __name__ == "__main__":
+    print(build_formats(Path(sys.argv[2] if len(sys.argv) > 2 else "corpus"), Path(sys.argv[1])))
