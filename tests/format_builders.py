@@ -88,6 +88,8 @@ def txt_to_docx(text: str, path: Path, label: str) -> Path:
             for r, row in enumerate(rows):
                 for c in range(columns):
                     table.cell(r, c).text = row[c].strip() if c < len(row) else ""
+            # Word keeps a paragraph between two tables (without one they are a single table).
+            document.add_paragraph()
             continue
         paragraph = document.add_paragraph()
         first = True

@@ -86,6 +86,15 @@ class StructuredText:
             self.blocks[-1].text += "\n" + "\n".join(lines)
         return True
 
+    def continue_last_row(self, cells: list[str], join) -> None:
+        """Join the cells of a row's remainder (printed on the next page) to the table's last row."""
+        lines = self.blocks[-1].text.split("\n")
+        last = lines[-1].split("\t")
+        last += [""] * (len(cells) - len(last))
+        lines[-1] = "\t".join(join(old, clean_inline(new)) if new.strip() else old
+                               for old, new in zip(last, cells + [""] * (len(last) - len(cells))))
+        self.blocks[-1].text = "\n".join(lines)
+
     def render(self) -> str:
         out: list[str] = []
         previous: Block | None = None
