@@ -72,9 +72,10 @@ class Line:
     def text(self) -> str:
         """Words joined by spaces, and by a tab at a gap wide enough to separate two form cells."""
         out = self.words[0].text
+        size = max(self.size, 1.0)  # the line's, not the word's: a dash's box is a point high
         for previous, word in zip(self.words, self.words[1:]):
             gap = word.x0 - previous.x1
-            out += ("\t" if gap > 2.5 * max(word.size, 1.0) else " ") + word.text
+            out += ("\t" if gap > 2.5 * size else " ") + word.text
         return out
 
 
@@ -97,11 +98,14 @@ class Page:
 def group_lines(words: list[Word]) -> list[Line]:
     """Words on the same baseline (within half a text height) form one line, left to right."""
     lines: list[list[Word]] = []
-    for word in sorted(words, key=lambda w: (w.top, w.x0)):
+    for word in sorted(words, key=lambda w: ((w.top + w.bottom) / 2, w.x0)):
         if lines:
             current = lines[-1]
-            anchor = median(w.top for w in current)
-            if abs(word.top - anchor) < 0.5 * max(word.bottom - word.top, 1.0):
+            # Compared by vertical centres against the line's own height: a dash or a comma read
+            # by OCR has a box of a few pixels, far from the top of the letters beside it.
+            height = median(w.bottom - w.top for w in current)
+            centre = median((w.top + w.bottom) / 2 for w in current)
+            if abs((word.top + word.bottom) / 2 - centre) < 0.45 * max(height, 1.0):
                 current.append(word)
                 continue
         lines.append([word])
@@ -235,7 +239,7 @@ def render_pages(pages: list[Page]) -> str:
             if paragraph and last_line is not None:
                 same_page = not first_on_page
                 new_paragraph = (is_heading != paragraph_is_heading
-                                 or (same_page and line.top - last_line.top > 1.3 * pitch * max(line.size, last_line.size) / body)
+                                 or (same_page and line.top - last_line.top > 1.3 * pitch * max(1.0, line.size / body, last_line.size / body))
                                  or "\t" in text or "\t" in paragraph[-1])
                 if not new_paragraph and not same_page:
                     # Across a page break a paragraph continues only if the last line was a wrap.

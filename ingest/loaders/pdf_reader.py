@@ -6,6 +6,7 @@ their ruling lines, which is what rebuilding paragraphs, headings and tables nee
 from __future__ import annotations
 
 import io
+import os
 
 from ingest.loaders import LoadedDocument
 from ingest.loaders.errors import LoadError
@@ -22,13 +23,13 @@ def _is_bold(fontname: str) -> bool:
     return any(marker in name for marker in BOLD_MARKERS)
 
 
-def _inside(word: Word, table: PageTable, x0: float, x1: float) -> bool:
+def inside_table(word: Word, table: PageTable, x0: float, x1: float) -> bool:
     middle_y = (word.top + word.bottom) / 2
     middle_x = (word.x0 + word.x1) / 2
     return table.top <= middle_y <= table.bottom and x0 <= middle_x <= x1
 
 
-def _cell_text(words: list[Word], bbox) -> str:
+def cell_text_from_words(words: list[Word], bbox) -> str:
     from ingest.loaders.pdf_layout import is_broken_word, join_wrapped
 
     x0, top, x1, bottom = bbox
@@ -56,10 +57,34 @@ def read_text_page(page, number: int) -> Page:
              for w in page.extract_words(extra_attrs=["fontname", "size"], keep_blank_chars=False)]
     tables: list[tuple[PageTable, float, float]] = []
     for found in page.find_tables():
-        rows = [[_cell_text(words, cell) if cell else "" for cell in row.cells] for row in found.rows]
+        rows = [[cell_text_from_words(words, cell) if cell else "" for cell in row.cells] for row in found.rows]
         tables.append((PageTable(found.bbox[1], found.bbox[3], rows), found.bbox[0], found.bbox[2]))
-    words = [w for w in words if not any(_inside(w, t, x0, x1) for t, x0, x1 in tables)]
+    words = [w for w in words if not any(inside_table(w, t, x0, x1) for t, x0, x1 in tables)]
     return Page(number, float(page.width), float(page.height), group_lines(words), [t for t, _, _ in tables])
+
+
+def _ocr_pages(pdf, numbers: list[int]) -> dict[int, Page]:
+    """OCR the given pages, one Tesseract process per core at a time. Each process is limited to
+    one thread (OMP_THREAD_LIMIT=1): on a busy 2-core machine that read a page in 4.6 s against
+    20.8 s with Tesseract's own threads."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ingest.loaders.ocr import build_page, check_tesseract, ocr_languages, read_words, render_page
+
+    languages = ocr_languages()
+    check_tesseract(languages)
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+    workers = max(1, min(len(numbers), os.cpu_count() or 1))
+    pages: dict[int, Page] = {}
+    with ThreadPoolExecutor(workers) as pool:
+        # Render a few pages ahead on this thread (pdfium is not thread-safe), OCR them in the pool.
+        for start in range(0, len(numbers), workers * 2):
+            batch = numbers[start:start + workers * 2]
+            images = [render_page(pdf.pages[n - 1]) for n in batch]
+            found = pool.map(lambda item: read_words(item[0], item[1], languages), images)
+            for n, (image, scale), words in zip(batch, images, found):
+                pages[n] = build_page(pdf.pages[n - 1], n, image, scale, words)
+    return pages
 
 
 def load_pdf(data: bytes) -> LoadedDocument:
@@ -73,16 +98,12 @@ def load_pdf(data: bytes) -> LoadedDocument:
     ocr_pages: list[int] = []
     try:
         with pdfplumber.open(io.BytesIO(data)) as pdf:
-            if pdf.doc.encryption is not None and not pdf.pages:
-                raise LoadError("encrypted PDF; remove the password and ingest it again")
-            for number, page in enumerate(pdf.pages, start=1):
-                if len(page.chars) >= MIN_TEXT_CHARS:
-                    pages.append(read_text_page(page, number))
-                else:
-                    from ingest.loaders.ocr import ocr_page
-
-                    pages.append(ocr_page(page, number))
-                    ocr_pages.append(number)
+            scanned = [n for n, page in enumerate(pdf.pages, start=1) if len(page.chars) < MIN_TEXT_CHARS]
+            read = {n: read_text_page(page, n) for n, page in enumerate(pdf.pages, start=1) if n not in scanned}
+            if scanned:
+                read.update(_ocr_pages(pdf, scanned))
+                ocr_pages = scanned
+            pages = [read[n] for n in sorted(read)]
     except LoadError:
         raise
     except PDFPasswordIncorrect:
