@@ -91,6 +91,8 @@ def ingest(paths: list[Path] = typer.Argument(None, help="Files or folders (defa
     console.print(table)
     for name, reason in report.failed:
         console.print(f"[red]failed[/] {name}: {reason}", highlight=False)
+    for name, pages in report.ocr.items():
+        console.print(texts.INGEST_OCR["en"].format(doc=name, pages=texts.page_ranges(pages)), highlight=False)
     console.print(f"{report.chunks_embedded} chunks embedded; {report.total_chunks} chunks in the index.")
 
 

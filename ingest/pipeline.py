@@ -26,11 +26,12 @@ from core.text_analysis import tokens
 from core.types import DocumentRecord
 from ingest.chunking import split_document
 from ingest.facts import extract_facts
-from ingest.loaders import SUPPORTED, LoadError, load_bytes
+from ingest.loaders import SUPPORTED, LoadError, load_document
 from ingest.metadata import detect_metadata, link_to_project
 
-# Bump when chunking or metadata change, so that unchanged files are re-ingested (and re-embedded).
-PIPELINE_VERSION = 2
+# Bump when chunking, metadata or a loader's text change, so that unchanged files are re-ingested
+# (and re-embedded). (3: PDF and DOCX read with their layout.)
+PIPELINE_VERSION = 3
 # Bump when fact extraction or keyword tokens change: facts and tokens are derived again and the
 # keyword index rebuilt, without embedding anything. (4: project codes are one token, S21712.)
 FACTS_VERSION = 4
@@ -49,6 +50,7 @@ class IngestReport:
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
+    ocr: dict[str, list[int]] = field(default_factory=dict)  # document → pages read by OCR
     chunks_embedded: int = 0
     total_chunks: int = 0
     seconds: float = 0.0
@@ -102,8 +104,13 @@ def discover(paths: Iterable[Path]) -> tuple[list[Path], list[tuple[str, str]]]:
     return files, rejected
 
 
-def build_record(doc: str, data: bytes, source: str, settings: Settings) -> DocumentRecord:
-    text = load_bytes(doc, data)
+def build_record(doc: str, data: bytes, source: str, settings: Settings,
+                 ocr_pages: list[int] | None = None) -> DocumentRecord:
+    """The document's record; the pages read by OCR are added to `ocr_pages` when it is given."""
+    loaded = load_document(doc, data)
+    if ocr_pages is not None:
+        ocr_pages.extend(loaded.ocr_pages)
+    text = loaded.text
     document = detect_metadata(doc, text)
     document.sha256 = hashlib.sha256(data).hexdigest()
     document.source = source
@@ -277,7 +284,10 @@ def ingest_paths(paths: list[Path], settings: Settings | None = None, embeddings
                     report.unchanged.append(doc)
                     continue
                 with ingestor.timed("load_chunk_facts"):
-                    record = build_record(doc, data, str(path.resolve()), settings)
+                    ocr_pages: list[int] = []
+                    record = build_record(doc, data, str(path.resolve()), settings, ocr_pages)
+                if ocr_pages:
+                    report.ocr[doc] = ocr_pages
                 ingestor.index_record(record, replaces=old is not None)
             except LoadError as error:
                 report.failed.append((doc, str(error)))

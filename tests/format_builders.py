@@ -131,6 +131,79 @@ def pdf_to_scanned(pdf: Path, out: Path, dpi: int = 200) -> Path:
     return out
 
 
+REGISTRY_PAGE = """<!DOCTYPE html>
+<html lang="fi"><head><meta charset="utf-8"><title>{code} {name} – Rakennerahastot.fi</title>
+<style>th {{text-align: left}}</style><script>window.dataLayer = [];</script></head>
+<body>
+<header class="site-header"><a class="logo" href="/">Rakennerahastot.fi</a>
+<nav class="main-menu"><ul><li><a href="/">Etusivu</a></li><li><a href="/hankkeet">Hankkeet</a></li>
+<li><a href="/ohjelmat">Ohjelmat</a></li><li><a href="/haku">Hae hankkeita</a></li></ul></nav></header>
+<div class="breadcrumbs"><a href="/">Etusivu</a> › <a href="/hankkeet">Hankkeet</a> › {code}</div>
+<div class="cookie-banner">Sivusto käyttää evästeitä. <button>Hyväksy</button></div>
+<main id="content">
+{body}
+</main>
+<aside class="sidebar"><h2>Katso myös</h2><ul><li><a href="/tilastot">Tilastot</a></li></ul></aside>
+<footer class="site-footer"><p>Rakennerahastot.fi – Työ- ja elinkeinoministeriö</p>
+<p>Saavutettavuusseloste | Tietosuoja | Palaute</p></footer>
+</body></html>
+"""
+
+
+def txt_to_registry_html(text: str) -> str:
+    """A project description as the public registry shows it: the form's `Label: value` fields in
+    th/td tables, numbered sections as h2, paragraphs, lists, and tab-separated tables as tables,
+    inside a page with a menu, breadcrumbs, a cookie banner, a sidebar and a footer."""
+    from html import escape
+
+    import re
+
+    body: list[str] = []
+    fields: list[str] = []
+    headings = _heading_lines(text)
+    code = re.search(r"Hankekoodi:\s*(\S+)", text)
+    name = re.search(r"Hankkeen nimi:\s*(.+)", text)
+
+    def close_fields() -> None:
+        if fields:
+            body.append('<table class="tiedot">' + "".join(fields) + "</table>")
+            fields.clear()
+
+    lines = text.split("\n")
+    index = 0
+    while index < len(lines):
+        line = lines[index].strip()
+        index += 1
+        if not line:
+            continue
+        label = re.match(r"^([A-ZÅÄÖ][^:\t]{1,100}?):(?:\s+(.*))?$", line)
+        if label and "\t" not in line and index - 1 not in headings:
+            fields.append(f"<tr><th>{escape(label.group(1))}</th><td>{escape(label.group(2) or "")}</td></tr>")
+            continue
+        close_fields()
+        if index - 1 in headings:
+            body.append(f"<h2>{escape(line)}</h2>")
+        elif "\t" in lines[index - 1]:
+            rows = [lines[index - 1]]
+            while index < len(lines) and "\t" in lines[index]:
+                rows.append(lines[index])
+                index += 1
+            cells = ["".join(f"<{tag}>{escape(c.strip())}</{tag}>" for c in row.split("\t"))
+                     for tag, row in zip(["th"] + ["td"] * len(rows), rows)]
+            body.append("<table>" + "".join(f"<tr>{c}</tr>" for c in cells) + "</table>")
+        elif line.startswith("- "):
+            items = [line[2:]]
+            while index < len(lines) and lines[index].strip().startswith("- "):
+                items.append(lines[index].strip()[2:])
+                index += 1
+            body.append("<ul>" + "".join(f"<li>{escape(i)}</li>" for i in items) + "</ul>")
+        else:
+            body.append(f"<p>{escape(line)}</p>")
+    close_fields()
+    return REGISTRY_PAGE.format(code=code.group(1) if code else "", name=escape(name.group(1)) if name else "",
+                                body="\n".join(body))
+
+
 def build_formats(corpus: Path, out: Path) -> dict[str, Path]:
     """out/txt, out/docx, out/pdf and out/scanned, each holding the whole corpus in that format."""
     folders = {name: out / name for name in ("txt", "docx", "pdf", "scanned")}
