@@ -178,7 +178,7 @@ def txt_to_registry_html(text: str) -> str:
             continue
         label = re.match(r"^([A-ZÅÄÖ][^:\t]{1,100}?):(?:\s+(.*))?$", line)
         if label and "\t" not in line and index - 1 not in headings:
-            fields.append(f"<tr><th>{escape(label.group(1))}</th><td>{escape(label.group(2) or "")}</td></tr>")
+            fields.append(f"<tr><th>{escape(label.group(1))}</th><td>{escape(label.group(2) or '')}</td></tr>")
             continue
         close_fields()
         if index - 1 in headings:

@@ -51,12 +51,14 @@ def _rows(table) -> list[list]:
 
 
 def _is_form_table(rows: list[list]) -> bool:
-    """Label–value rows: two cells each, the first a label (a th, or text without figures)."""
+    """Label–value rows: two cells each, the first a label (a th beside a td, or a td ending in a
+    colon). A first row of th cells only is a header row: that is a data table."""
     if not rows or any(len(row) != 2 for row in rows):
         return False
-    labels = [clean_inline(row[0].get_text(" ")) for row in rows]
-    return all(row[0].name == "th" for row in rows) or all(
-        label and len(label) <= 100 and not re.search(r"\d", label) for label in labels)
+    if all(cell.name == "th" for cell in rows[0]):
+        return False
+    return all(row[0].name == "th" and row[1].name == "td" for row in rows) or all(
+        clean_inline(row[0].get_text(" ")).endswith(":") for row in rows)
 
 
 def _table(out: StructuredText, table) -> None:

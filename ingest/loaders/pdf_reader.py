@@ -87,11 +87,24 @@ def _ocr_pages(pdf, numbers: list[int]) -> dict[int, Page]:
     return pages
 
 
+def _pdf_error_message(error: BaseException) -> str:
+    """What went wrong, from the error and what it wraps (pdfplumber wraps pdfminer's errors)."""
+    seen: list[BaseException] = []
+    while error is not None and error not in seen:
+        seen.append(error)
+        nested = error.args[0] if error.args and isinstance(error.args[0], BaseException) else None
+        error = nested or error.__cause__ or error.__context__
+    names = " ".join(type(e).__name__ for e in seen)
+    if "Password" in names or "Encrypt" in names:
+        return "encrypted PDF; remove the password and ingest it again"
+    if any(word in names for word in ("Syntax", "PSEOF", "PSException", "PDFException", "ValueError", "KeyError",
+                                      "TypeError", "OSError", "AttributeError", "IndexError")):
+        return f"corrupt PDF ({type(seen[-1]).__name__})"
+    return f"unreadable PDF ({type(seen[-1]).__name__})"
+
+
 def load_pdf(data: bytes) -> LoadedDocument:
     import pdfplumber
-    from pdfminer.pdfdocument import PDFPasswordIncorrect
-    from pdfminer.psparser import PSException
-
     from ingest.loaders.pdf_layout import render_pages
 
     pages: list[Page] = []
@@ -106,13 +119,6 @@ def load_pdf(data: bytes) -> LoadedDocument:
             pages = [read[n] for n in sorted(read)]
     except LoadError:
         raise
-    except PDFPasswordIncorrect:
-        raise LoadError("encrypted PDF; remove the password and ingest it again") from None
-    except (PSException, ValueError, KeyError, TypeError, OSError, AttributeError) as error:
-        raise LoadError(f"corrupt PDF ({type(error).__name__})") from None
     except Exception as error:  # pdfminer raises assorted errors on damaged files
-        name = type(error).__name__
-        if "Password" in name or "Encrypt" in name:
-            raise LoadError("encrypted PDF; remove the password and ingest it again") from None
-        raise LoadError(f"unreadable PDF ({name})") from None
+        raise LoadError(_pdf_error_message(error)) from None
     return LoadedDocument(render_pages(pages), ocr_pages)
