@@ -204,6 +204,38 @@ def txt_to_registry_html(text: str) -> str:
                                 body="\n".join(body))
 
 
+class CachedEmbeddings:
+    """The real model behind a text → vector memo (one per session)."""
+
+    def __init__(self, model):
+        self.model = model
+        self.memo: dict[str, list[float]] = {}
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        missing = list(dict.fromkeys(t for t in texts if t not in self.memo))
+        if missing:
+            self.memo.update(zip(missing, self.model.embed_documents(missing)))
+        return [self.memo[t] for t in texts]
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.model.embed_query(text)
+
+    def remember_index(self, settings) -> None:
+        """Take the vectors of an existing index, keyed by the text they were embedded from."""
+        from core.embeddings import document_text
+        from core.store import DocumentStore, VectorStore
+
+        collection = VectorStore(settings).collection
+        for record in DocumentStore(settings.data_dir).all():
+            got = collection.get(ids=[c.id for c in record.chunks], include=["embeddings"])
+            vectors = dict(zip(got["ids"], got["embeddings"]))
+            for chunk in record.chunks:
+                text = document_text(record.document.title, chunk.section,
+                                     f"{chunk.context}\n{chunk.text}" if chunk.context else chunk.text)
+                if chunk.id in vectors:
+                    self.memo.setdefault(text, [float(v) for v in vectors[chunk.id]])
+
+
 def build_formats(corpus: Path, out: Path) -> dict[str, Path]:
     """out/txt, out/docx, out/pdf and out/scanned, each holding the whole corpus in that format."""
     folders = {name: out / name for name in ("txt", "docx", "pdf", "scanned")}

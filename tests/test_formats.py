@@ -22,43 +22,12 @@ import pytest
 
 from core.settings import Settings
 from tests.conftest import CORPUS, REPO
+from tests.format_builders import CachedEmbeddings
 
 PROJECTS = ("S21712", "S20283", "S22421")
 CARD_FIELDS = ("name", "organisation", "period", "region", "figures")
 ACCURACY_MARGIN = {"docx": 0.03, "pdf": 0.03, "scanned": 0.08}
 TOOLS = {"soffice": "libreoffice-writer-nogui", "pdftoppm": "poppler-utils", "tesseract": "tesseract-ocr tesseract-ocr-fin"}
-
-
-class CachedEmbeddings:
-    """The real model behind a text → vector memo (one per session)."""
-
-    def __init__(self, model):
-        self.model = model
-        self.memo: dict[str, list[float]] = {}
-
-    def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        missing = list(dict.fromkeys(t for t in texts if t not in self.memo))
-        if missing:
-            self.memo.update(zip(missing, self.model.embed_documents(missing)))
-        return [self.memo[t] for t in texts]
-
-    def embed_query(self, text: str) -> list[float]:
-        return self.model.embed_query(text)
-
-    def remember_index(self, settings: Settings) -> None:
-        """Take the vectors of an existing index, keyed by the text they were embedded from."""
-        from core.embeddings import document_text
-        from core.store import DocumentStore, VectorStore
-
-        collection = VectorStore(settings).collection
-        for record in DocumentStore(settings.data_dir).all():
-            got = collection.get(ids=[c.id for c in record.chunks], include=["embeddings"])
-            vectors = dict(zip(got["ids"], got["embeddings"]))
-            for chunk in record.chunks:
-                text = document_text(record.document.title, chunk.section,
-                                     f"{chunk.context}\n{chunk.text}" if chunk.context else chunk.text)
-                if chunk.id in vectors:
-                    self.memo.setdefault(text, [float(v) for v in vectors[chunk.id]])
 
 
 @pytest.fixture(scope="session")
