@@ -51,7 +51,12 @@ def main(out: Path) -> None:
         started = time.perf_counter()
         report = ingest_paths([files[fmt]], settings, cache)
         ingest_s = time.perf_counter() - started
-        metrics = evaluate_pipeline(HankePipeline(Assistant(settings, model)), questions, k=5).metrics
+        saved = out / f"metrics-{fmt}.json"  # an unchanged index need not be asked again
+        if saved.is_file() and not (report.added or report.updated or report.removed):
+            metrics = json.loads(saved.read_text())
+        else:
+            metrics = evaluate_pipeline(HankePipeline(Assistant(settings, model)), questions, k=5).metrics
+            saved.write_text(json.dumps(metrics))
         facts = []
         for record in DocumentStore(settings.data_dir).all():
             kinds = Counter(f.kind for f in record.facts)

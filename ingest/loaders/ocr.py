@@ -13,6 +13,7 @@ and a second PDF rewrite only to put back a text layer that pdfplumber would the
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from functools import lru_cache
@@ -30,6 +31,9 @@ BOLD_INK_RATIO = 1.3
 # A table's ruling read as a letter: "|" between words, "[0]" for a digit in a tight cell.
 RULING_GLYPHS = "|[]{}"
 EMPTY_CELL_PAD = 4  # pixels cut from each side of a cell so that its rulings stay out
+# EURA codes are a letter and five digits; Tesseract reads an ESF code's "S" as "5" or "$". An
+# unspaced six-digit figure starting with 5 is otherwise rare in Finnish text (thousands are spaced).
+PROJECT_CODE_AS_DIGITS_RE = re.compile(r"^[5$]\d{5}[.,:;)]?$")
 
 
 @lru_cache(maxsize=4)
@@ -111,10 +115,13 @@ def _ocr_words(image, scale: float, languages: str, ink) -> list[Word]:
     densities: list[float] = []
     for i, text in enumerate(data["text"]):
         text = (text or "").strip().strip(RULING_GLYPHS) if len((text or "").strip()) > 1 else (text or "").strip()
-        if not text or text in RULING_GLYPHS or float(data["conf"][i]) < MIN_CONFIDENCE:
-            continue
+        alphanumeric = sum(ch.isalnum() for ch in text)
+        if not text or text in RULING_GLYPHS or (float(data["conf"][i]) < MIN_CONFIDENCE and alphanumeric < 2):
+            continue  # speckle; a low-confidence word of letters or digits is kept (a code, a name)
         if text in ("O", "o"):
             text = "0"  # no Finnish or English word is a lone O; a lone zero is (a score, a count)
+        elif PROJECT_CODE_AS_DIGITS_RE.match(text):
+            text = "S" + text[1:]  # an ESF code read with its S as a 5: "520283" for S20283
         left, top, width, height = data["left"][i], data["top"][i], data["width"][i], data["height"][i]
         box = ink[top:top + height, left:left + width]
         densities.append(float(box.mean()) if box.size else 0.0)
