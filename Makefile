@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
 
-.PHONY: setup system-packages browser model ingest run serve chat test eval bench clean help
+.PHONY: setup system-packages browser format-tools model ingest run serve chat test eval bench clean help
 
 help:
 	@echo "make run   - set up, ingest corpus/ and start the web chat on http://127.0.0.1:8000"
@@ -16,11 +16,17 @@ help:
 setup: system-packages $(STAMP) model
 
 # Voikko gives real Finnish lemmas; without it we fall back to simplemma and say so.
+# Tesseract reads scanned PDFs; without it they are refused with a message saying how to install it.
 system-packages:
 	@bash scripts/install_system_packages.sh voikko
+	@bash scripts/install_system_packages.sh ocr
 
 browser:
 	@bash scripts/install_system_packages.sh chromium
+
+# LibreOffice (DOCX → PDF) and poppler (PDF → page images) build the test documents of tests/test_formats.py.
+format-tools:
+	@bash scripts/install_system_packages.sh formats
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,7 +48,7 @@ run: ingest
 chat: ingest
 	$(BIN)/hanke chat
 
-test: setup browser
+test: setup browser format-tools
 	$(BIN)/python -m pytest -q
 
 eval: ingest

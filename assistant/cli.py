@@ -104,6 +104,8 @@ def ingest(paths: list[Path] = typer.Argument(None, help="Files or folders (defa
         console.print(f"[red]failed[/] {name}: {reason}", highlight=False)
     if report.repaired:
         console.print(f"repaired (vectors were missing, embedded again): {', '.join(report.repaired)}", highlight=False)
+    for name, pages in report.ocr.items():
+        console.print(texts.INGEST_OCR["en"].format(doc=name, pages=texts.page_ranges(pages)), highlight=False)
     console.print(f"{report.chunks_embedded} chunks embedded; {report.total_chunks} chunks in the index.")
     if report.disk_full:
         fail(report.disk_full)

@@ -48,6 +48,22 @@ CARD_HEADINGS = {
            "results": "Results", "disagreements": "Disagreements between the documents", "sources": "Sources"},
 }
 
+# Ingest summary: which pages of a scanned PDF were read by OCR (Tesseract).
+INGEST_OCR = {"fi": "{doc}: sivut {pages} luettiin tekstintunnistuksella (OCR)",
+              "en": "{doc}: pages {pages} were read by OCR (no text layer)"}
+
+
+def page_ranges(pages: list[int]) -> str:
+    """1, 2, 3, 5 → "1–3, 5"."""
+    spans: list[list[int]] = []
+    for page in sorted(pages):
+        if spans and page == spans[-1][1] + 1:
+            spans[-1][1] = page
+        else:
+            spans.append([page, page])
+    return ", ".join(f"{a}–{b}" if a != b else str(a) for a, b in spans)
+
+
 ERRORS = {
     "empty_question": {"fi": "Kysymys on tyhjä.", "en": "The question is empty."},
     "question_too_long": {"fi": "Kysymys on liian pitkä (enintään {limit} merkkiä).",

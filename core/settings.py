@@ -32,6 +32,11 @@ class Settings(BaseSettings):
     rrf_k: int = 10
     answer_sentences: int = 3
 
+    # Reading documents (ingest/loaders): Tesseract models for scanned PDF pages, joined by "+".
+    # "fin" alone by measurement: with "fin+eng" Tesseract read Finnish words as English and
+    # dropped their umlauts (Käsittelijä → Kasittelija); the Finnish model reads English text too.
+    ocr_languages: str = Field("fin", description="Tesseract languages for pages without a text layer, e.g. fin+eng.")
+
     max_question_chars: int = 2000
     host: str = "127.0.0.1"
     port: int = 8000

@@ -33,11 +33,12 @@ from core.text_analysis import tokens
 from core.types import DocumentRecord
 from ingest.chunking import MAX_ROW_CHARS, split_document
 from ingest.facts import extract_facts
-from ingest.loaders import SUPPORTED, LoadError, load_bytes
+from ingest.loaders import SUPPORTED, LoadError, load_document
 from ingest.metadata import detect_metadata, link_to_project
 
-# Bump when chunking or metadata change, so that unchanged files are re-ingested (and re-embedded).
-PIPELINE_VERSION = 2
+# Bump when chunking, metadata or a loader's text change, so that unchanged files are re-ingested
+# (and re-embedded). (3: PDF and DOCX read with their layout.)
+PIPELINE_VERSION = 3
 # Bump when fact extraction or keyword tokens change: facts and tokens are derived again and the
 # keyword index rebuilt, without embedding anything. (4: project codes are one token, S21712;
 # 5: a fact quotes a bounded window of its line.)
@@ -57,6 +58,7 @@ class IngestReport:
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
+    ocr: dict[str, list[int]] = field(default_factory=dict)  # document → pages read by OCR
     chunks_embedded: int = 0
     total_chunks: int = 0
     seconds: float = 0.0
@@ -141,8 +143,13 @@ def check_text_size(text: str, settings: Settings) -> None:
         raise too_many_chunks(f"about {visible // settings.chunk_size}", settings)
 
 
-def build_record(doc: str, data: bytes, source: str, settings: Settings) -> DocumentRecord:
-    text = load_bytes(doc, data, settings.max_unpacked_bytes)
+def build_record(doc: str, data: bytes, source: str, settings: Settings,
+                 ocr_pages: list[int] | None = None) -> DocumentRecord:
+    """The document's record; the pages read by OCR are added to `ocr_pages` when it is given."""
+    loaded = load_document(doc, data, settings.max_unpacked_bytes)
+    if ocr_pages is not None:
+        ocr_pages.extend(loaded.ocr_pages)
+    text = loaded.text
     check_text_size(text, settings)
     document = detect_metadata(doc, text)
     document.sha256 = hashlib.sha256(data).hexdigest()
@@ -380,7 +387,10 @@ def ingest_paths(paths: list[Path], settings: Settings | None = None, embeddings
                     report.unchanged.append(doc)
                     continue
                 with ingestor.timed("load_chunk_facts"):
-                    record = build_record(doc, data, str(path.resolve()), settings)
+                    ocr_pages: list[int] = []
+                    record = build_record(doc, data, str(path.resolve()), settings, ocr_pages)
+                if ocr_pages:
+                    report.ocr[doc] = ocr_pages
                 ingestor.index_record(record, replaces=old is not None)
             except LoadError as error:
                 report.failed.append((doc, str(error)))
