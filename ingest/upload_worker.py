@@ -9,6 +9,7 @@ embedding model itself, only when it has something to embed.
 
 Actions:
 - `ingest`: `ingest_paths(paths, prune=False)`, reporting progress as it goes.
+- `remove`: remove documents from the index (`DELETE /api/documents/{doc}`).
 - `clean`: after a job was stopped part way: remove the documents it had added, then check that
   records, Chroma and the keyword index agree and repair what the stop left (`check_index`).
 
@@ -93,6 +94,9 @@ def run(request: dict, send) -> None:
             report = ingest_paths(paths, settings, embeddings, prune=False,
                                   progress=lambda doc, done, total: send({"progress": [doc, done, total]}))
             send({"report": asdict(report), "peak_rss_mb": peak_rss_mb()})
+        elif request["action"] == "remove":
+            send({"report": {"removed": remove_documents(request.get("remove") or [], settings)},
+                  "peak_rss_mb": peak_rss_mb()})
         elif request["action"] == "clean":
             removed = remove_documents(request.get("remove") or [], settings) if request.get("remove") else []
             found, repaired = check_index(settings, repair=True, embeddings=embeddings)

@@ -34,7 +34,8 @@ from typing import Callable
 import ingest
 from core.settings import Settings
 from ingest import upload_journal
-from ingest.pipeline import IngestReport
+from core.disk import DiskFullError
+from ingest.pipeline import IngestBusyError, IngestReport
 from ingest.uploads import confined, file_sha256, uploads_dir
 
 KEEP_JOBS = 200
@@ -126,7 +127,7 @@ class IngestQueue:
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._active = 0
-        self._child: tuple[Job | None, subprocess.Popen] | None = None  # the running child and its job
+        self._children: dict[subprocess.Popen, Job | None] = {}  # running children and their jobs
         self._stopping = threading.Event()
 
     @property
@@ -177,7 +178,7 @@ class IngestQueue:
             queued = job.status == "queued"  # not started: settled here, the worker skips it
             if queued:
                 job.status = "cancelled"
-            child = self._child[1] if self._child and self._child[0] is job else None
+            child = next((process for process, owner in self._children.items() if owner is job), None)
         if queued:
             self._cancelled(job, [], [confined(uploads_dir(self.settings), doc) for doc in job.docs], started=False)
             return job
@@ -256,9 +257,9 @@ class IngestQueue:
         within about twice `grace`."""
         self._stopping.set()
         with self._lock:
-            child = self._child[1] if self._child else None
+            children = list(self._children)
             thread = self._thread
-        if child is not None:
+        for child in children:
             end_process(child, grace)
         if thread is not None and thread.is_alive():
             thread.join(grace)  # the job's journal entry is written before the process exits
@@ -272,7 +273,7 @@ class IngestQueue:
         process = subprocess.Popen(WORKER, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=worker_env(),
                                    text=True, encoding="utf-8", start_new_session=True)
         with self._lock:
-            self._child = (job, process)
+            self._children[process] = job
         try:
             if self._stopping.is_set() or (job is not None and job.cancel.is_set()):
                 end_process(process)  # cancelled or stopping before `cancel`/`shutdown` could see it
@@ -296,8 +297,23 @@ class IngestQueue:
             return last
         finally:
             with self._lock:
-                self._child = None
+                self._children.pop(process, None)
             end_process(process)
+
+    def remove_documents(self, docs: list[str]) -> list[str]:
+        """Remove documents from the index in a child process (a store write never runs in the
+        server's); returns those removed. Raises `IngestBusyError` while another ingest writes,
+        `DiskFullError` on a full disk, `RuntimeError` otherwise."""
+        message = self._in_child(None, "remove", remove=docs) or {}
+        if "report" in message:
+            if message["report"]["removed"]:
+                self.on_change()
+            return message["report"]["removed"]
+        if message.get("error") == "busy":
+            raise IngestBusyError(message["message"])
+        if message.get("error") == "disk_full":
+            raise DiskFullError(self.settings.data_dir)
+        raise RuntimeError(message.get("message") or "the removal was stopped")
 
     def _run(self, job: Job, paths: list[Path]) -> None:
         deadline = time.monotonic() + BUSY_GIVE_UP_SECONDS
