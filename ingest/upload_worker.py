@@ -82,7 +82,7 @@ class LazyEmbeddings:
 def run(request: dict, send) -> None:
     from pathlib import Path
 
-    from core.disk import DiskFullError
+    from core.disk import DiskFullError, is_disk_full
     from core.settings import Settings
     from ingest.pipeline import IngestBusyError, check_index, ingest_paths, remove_documents
 
@@ -108,6 +108,9 @@ def run(request: dict, send) -> None:
     except DiskFullError as error:
         send({"error": "disk_full", "message": str(error)})
     except Exception as error:  # reported to the job (and quarantined there); the traceback goes to stderr
+        if is_disk_full(error):  # the store's own words for a full disk: not the file's fault
+            send({"error": "disk_full", "message": str(DiskFullError(settings.data_dir))})
+            return
         import traceback
 
         traceback.print_exc(file=sys.stderr)

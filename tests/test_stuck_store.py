@@ -195,3 +195,42 @@ def test_the_clean_up_after_a_cancel_repairs_a_half_written_index(corpus_setting
     found, _ = check_index(settings)
     assert found.ok and found.documents == len(records) - 1
     assert found.chunks == sum(r.document.chunks for r in records) - added.document.chunks
+
+
+def test_the_childs_disk_full_and_failure_reasons_reach_the_job_records(corpus_settings, tmp_path):
+    """The results that the thread used to record come back from the child: a full disk fails the
+    job with the clean message and keeps the file (not its fault); a file that fails is quarantined
+    with its reason; progress and a successful result reach the job too."""
+    from assistant.web.jobs import FINAL, IngestQueue
+    from ingest import upload_journal
+    from ingest.uploads import file_sha256, uploads_dir
+
+    settings = copy_index(corpus_settings, tmp_path)
+    folder = uploads_dir(settings)
+    folder.mkdir(parents=True, exist_ok=True)
+    reloads = []
+
+    def run(queue: IngestQueue, name: str, data: bytes) -> dict:
+        (folder / name).write_bytes(data)
+        job = queue.new_job([name], {name: file_sha256(folder / name)}, {name: 1})
+        queue.submit(job, [folder / name])
+        wait_until(lambda: job.status in FINAL, timeout=600, what=f"the job of {name}")
+        return job.public()
+
+    full = IngestQueue(settings.model_copy(update={"min_free_mb": 10**9}), on_change=lambda: reloads.append(1))
+    failed = run(full, "taysi.txt", SMALL_DOC.encode())
+    assert failed["status"] == "failed" and failed["message"].startswith(f"not enough disk space in {settings.data_dir}")
+    assert failed["quarantined"] == [] and stored(settings) == ["taysi.txt"]
+
+    queue = IngestQueue(settings, on_change=lambda: reloads.append(1))
+    broken = run(queue, "rikki.txt", b"\x00\x01\x02binary\xff\xfe" * 100)
+    assert broken["status"] == "failed" and broken["failed"][0]["doc"] == "rikki.txt" and broken["failed"][0]["reason"]
+    assert broken["quarantined"] == ["rikki.txt"]
+    assert (upload_journal.quarantine_dir(settings, broken["id"]) / "rikki.txt").is_file()
+    assert reloads == []
+
+    done = run(queue, "taysi.txt", SMALL_DOC.encode())
+    assert done["status"] == "done" and done["done"] == done["total"] == 1, done
+    assert reloads == [1]
+    journaled = {job["id"]: job for job in upload_journal.load_all(settings)}
+    assert journaled[done["id"]]["status"] == "done" and journaled[failed["id"]]["status"] == "failed"
