@@ -112,6 +112,8 @@ UPLOAD_ERRORS = {
                  "en": "Not enough disk space in {dir}; nothing was stored."},
     "store_failed": {"fi": "Tiedostoja ei voitu tallentaa ({reason}); mitään ei tallennettu.",
                      "en": "The files could not be stored ({reason}); nothing was stored."},
+    "remove_failed": {"fi": "Asiakirjaa ei voitu poistaa ({reason}); yritä uudelleen.",
+                      "en": "The document could not be removed ({reason}); try again."},
     "job_finished": {"fi": "Lähetys {job} on jo päättynyt ({state}).",
                      "en": "The upload {job} has already ended ({state})."},
     "no_token": {"fi": "Asiakirjojen lisääminen ja poistaminen on pois päältä: palvelimelle ei ole asetettu "

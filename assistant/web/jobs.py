@@ -1,18 +1,28 @@
-"""Background ingest of uploaded files: one worker thread, jobs in arrival order, progress per job.
+"""Background ingest of uploaded files: one job at a time, in arrival order, progress per job.
 
-The web keeps answering meanwhile: the worker writes through the normal ingest pipeline (holding
-the data directory's writer lock) and, when a job is finished, asks the app to swap in a freshly
-loaded index. Requests that already started keep the index they began with.
+Each job's store work runs in a child process (`python -m ingest.upload_worker`), never in the
+server's own: a write stuck inside Chroma's Rust code holds the GIL of its process, and in the
+server that stopped `/healthz`, every answer and SIGTERM. A worker thread here starts the child,
+reads its progress and result from a pipe (which holds no lock and no GIL while it waits) and, when
+a job changed the index, asks the app to swap in a freshly loaded index. Requests that already
+started keep the index they began with.
 
 Every job is journaled (`ingest.upload_journal`): a failed one is quarantined with its reason and
 never retried, a restart resumes only what was accepted and not finished, and a job can be
-cancelled. Cancelling a running job stops it between two embedding batches, before its document is
-written, and removes the documents that the job had already added.
+cancelled. Cancelling a running job ends its child (SIGTERM, then SIGKILL after `STOP_GRACE_SECONDS`)
+wherever it is, even stuck in a write; a second child then removes the documents that the job had
+already added and repairs what the stop left half written (`ingest.pipeline.check_index`), so the
+index is as it was. At shutdown the running child is ended the same way and its job stays
+unfinished in the journal, so that the next start resumes it.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import queue
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -21,20 +31,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from core.disk import DiskFullError
+import ingest
 from core.settings import Settings
 from ingest import upload_journal
-from ingest.pipeline import IngestBusyError, ingest_paths, remove_documents
+from core.disk import DiskFullError
+from ingest.pipeline import IngestBusyError, IngestReport
 from ingest.uploads import confined, file_sha256, uploads_dir
 
 KEEP_JOBS = 200
 BUSY_RETRY_SECONDS = 2.0
 BUSY_GIVE_UP_SECONDS = 30 * 60
 FINAL = ("done", "failed", "cancelled", "superseded")
-
-
-class IngestCancelled(Exception):
-    """Raised from the progress callback of a job that was cancelled."""
+STOP_GRACE_SECONDS = 5.0  # after SIGTERM, before SIGKILL
+WORKER = [sys.executable, "-m", "ingest.upload_worker"]
 
 
 @dataclass
@@ -75,8 +84,6 @@ class Job:
         return job
 
     def progress(self, doc: str, done: int, total: int) -> None:
-        if self.cancel.is_set():
-            raise IngestCancelled
         self.chunks_by_doc[doc] = done
         self.current = doc
         if total > self.chunks.get(doc, 0):  # a job resumed from before the journal had no counts
@@ -85,19 +92,43 @@ class Job:
         self.done = min(sum(self.chunks_by_doc.values()), self.total)
 
 
-class IngestQueue:
-    """Runs `ingest_paths` for each job on a daemon thread; `on_change` runs after each job that
-    changed the index (the app reloads its index there)."""
+def end_process(process: subprocess.Popen, grace: float = STOP_GRACE_SECONDS) -> None:
+    """SIGTERM (which ends the child even inside Rust code: it installs no handler), then SIGKILL."""
+    if process.poll() is not None:
+        return
+    try:
+        process.terminate()
+        try:
+            process.wait(grace)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(grace)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        pass
 
-    def __init__(self, settings: Settings, embeddings, on_change: Callable[[], None]):
+
+def worker_env() -> dict[str, str]:
+    """The server's environment, with this code first on the path (the server may run from a checkout)."""
+    root = str(Path(ingest.__file__).resolve().parent.parent)
+    path = os.environ.get("PYTHONPATH")
+    return {**os.environ, "PYTHONPATH": root + (os.pathsep + path if path else "")}
+
+
+class IngestQueue:
+    """Runs each job's ingest in a child process (`ingest.upload_worker`), one job at a time, from a
+    daemon thread; `on_change` runs after each job that changed the index (the app reloads its index
+    there)."""
+
+    def __init__(self, settings: Settings, on_change: Callable[[], None]):
         self.settings = settings
-        self.embeddings = embeddings
         self.on_change = on_change
         self.jobs: OrderedDict[str, Job] = OrderedDict()
         self._queue: queue.Queue[tuple[Job, list[Path]]] = queue.Queue()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._active = 0
+        self._children: dict[subprocess.Popen, Job | None] = {}  # running children and their jobs
+        self._stopping = threading.Event()
 
     @property
     def busy(self) -> bool:
@@ -139,16 +170,20 @@ class IngestQueue:
             return list(self.jobs.values())[::-1]
 
     def cancel(self, job: Job, wait_seconds: float = 60.0) -> Job:
-        """Cancel a job: a queued one never runs; a running one stops before its next write. Waits
-        (at most `wait_seconds`) until the job has ended."""
+        """Cancel a job: a queued one never runs; a running one's child is ended wherever it is (the
+        worker thread then puts the index back as it was). Waits (at most `wait_seconds`) until the
+        job has ended."""
         job.cancel.set()
         with self._lock:
             queued = job.status == "queued"  # not started: settled here, the worker skips it
             if queued:
                 job.status = "cancelled"
+            child = next((process for process, owner in self._children.items() if owner is job), None)
         if queued:
-            self._cancelled(job, [], [confined(uploads_dir(self.settings), doc) for doc in job.docs])
+            self._cancelled(job, [], [confined(uploads_dir(self.settings), doc) for doc in job.docs], started=False)
             return job
+        if child is not None:
+            end_process(child)
         deadline = time.monotonic() + wait_seconds
         while job.status not in FINAL and time.monotonic() < deadline:
             time.sleep(0.1)
@@ -204,9 +239,9 @@ class IngestQueue:
             try:
                 with self._lock:
                     settled = job.status == "cancelled"  # cancelled while queued: already done with
-                    if not settled:
+                    if not settled and not self._stopping.is_set():
                         job.status = "running"
-                if not settled:
+                if not settled and not self._stopping.is_set():  # stopping: stays queued for the next start
                     self._run(job, paths)
             except Exception as error:  # never let the worker die: the next jobs must still run
                 job.status, job.message = "failed", f"{type(error).__name__}: {error}"
@@ -216,36 +251,113 @@ class IngestQueue:
                     self._active -= 1
                 self._queue.task_done()
 
+    def shutdown(self, grace: float = STOP_GRACE_SECONDS) -> None:
+        """At server shutdown: end the running child (SIGTERM, then SIGKILL) and leave its job
+        unfinished in the journal (the next start resumes it); queued jobs stay queued. Returns
+        within about twice `grace`."""
+        self._stopping.set()
+        with self._lock:
+            children = list(self._children)
+            thread = self._thread
+        for child in children:
+            end_process(child, grace)
+        if thread is not None and thread.is_alive():
+            thread.join(grace)  # the job's journal entry is written before the process exits
+
+    def _in_child(self, job: Job | None, action: str, paths: list[Path] = (), remove: list[str] = ()) -> dict | None:
+        """Run `action` in a child process (`ingest.upload_worker`) and return its last message, or
+        None when it ended without one (ended by cancel or shutdown, or killed by the system)."""
+        request = {"action": action, "settings": self.settings.model_dump(mode="json"),
+                   "paths": [str(p) for p in paths], "remove": list(remove), "parent": os.getpid()}
+        # Its own session: a Ctrl+C at the server's terminal reaches the server, which ends the child.
+        process = subprocess.Popen(WORKER, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=worker_env(),
+                                   text=True, encoding="utf-8", start_new_session=True)
+        with self._lock:
+            self._children[process] = job
+        try:
+            if self._stopping.is_set() or (job is not None and job.cancel.is_set()):
+                end_process(process)  # cancelled or stopping before `cancel`/`shutdown` could see it
+            try:
+                process.stdin.write(json.dumps(request) + "\n")
+                process.stdin.close()
+            except OSError:  # it was ended already
+                pass
+            last = None
+            for line in process.stdout:  # waits in a read: holds no lock and no GIL
+                try:
+                    message = json.loads(line)
+                except ValueError:
+                    continue
+                if "progress" in message:
+                    if job is not None:
+                        job.progress(*message["progress"])
+                else:
+                    last = message
+            process.wait()
+            return last
+        finally:
+            with self._lock:
+                self._children.pop(process, None)
+            end_process(process)
+
+    def remove_documents(self, docs: list[str]) -> list[str]:
+        """Remove documents from the index in a child process (a store write never runs in the
+        server's); returns those removed. Raises `IngestBusyError` while another ingest writes,
+        `DiskFullError` on a full disk, `RuntimeError` otherwise."""
+        message = self._in_child(None, "remove", remove=docs) or {}
+        if "report" in message:
+            if message["report"]["removed"]:
+                self.on_change()
+            return message["report"]["removed"]
+        if message.get("error") == "busy":
+            raise IngestBusyError(message["message"])
+        if message.get("error") == "disk_full":
+            raise DiskFullError(self.settings.data_dir)
+        raise RuntimeError(message.get("message") or "the removal was stopped")
+
     def _run(self, job: Job, paths: list[Path]) -> None:
         deadline = time.monotonic() + BUSY_GIVE_UP_SECONDS
         before = set(self._indexed(job.docs))
+        started = False
         while True:
+            if self._stopping.is_set():
+                return self._interrupted(job)
             if job.cancel.is_set():
-                return self._cancelled(job, [], paths)
-            try:
-                job.status = "running"
-                job.attempts += 1
-                self.record(job)
-                report = ingest_paths(paths, self.settings, self.embeddings, job.progress, prune=False)
-                break
-            except IngestBusyError as error:
+                return self._cancelled(job, [], paths, started)
+            job.status = "running"
+            job.attempts += 1
+            self.record(job)
+            started = True
+            message = self._in_child(job, "ingest", paths)
+            if job.cancel.is_set():  # even if it finished meanwhile: the index goes back as it was
+                added = [doc for doc in self._indexed(job.docs) if doc not in before]
+                return self._cancelled(job, added, paths, started)
+            if message is None:
+                if self._stopping.is_set():
+                    return self._interrupted(job)
+                reason = "the ingest process ended without a result (killed by the system, perhaps for lack of memory)"
+                return self._failed(job, reason, [(p.name, reason) for p in paths])
+            error = message.get("error")
+            if error == "busy":
                 job.attempts -= 1
                 if time.monotonic() > deadline:
-                    return self._failed(job, str(error), [(p.name, str(error)) for p in paths])
+                    return self._failed(job, message["message"], [(p.name, message["message"]) for p in paths])
                 job.status = "waiting"
                 self.record(job)
                 time.sleep(BUSY_RETRY_SECONDS)
-            except IngestCancelled:
-                added = [doc for doc in self._indexed(job.docs) if doc not in before]
-                return self._cancelled(job, added, paths)
-            except DiskFullError as error:
-                job.status, job.message, job.current = "failed", str(error), None
+                continue
+            if error == "disk_full":  # not the files' fault: kept in uploads/, not quarantined
+                job.status, job.message, job.current = "failed", message["message"], None
                 return self.record(job)
-            except Exception as error:  # the job fails, the server and the other jobs go on
-                return self._failed(job, f"{type(error).__name__}: {error}", [(p.name, str(error)) for p in paths])
+            if error:  # the job fails, the server and the other jobs go on
+                return self._failed(job, message["message"], [(p.name, message["message"]) for p in paths])
+            report = IngestReport(**{key: value for key, value in message["report"].items()
+                                     if key in IngestReport.__dataclass_fields__})
+            report.failed = [tuple(item) for item in report.failed]
+            break
         job.failed = report.failed
         job.current = None
-        if report.added or report.updated or report.removed:
+        if report.added or report.updated or report.removed or report.repaired:
             try:
                 self.on_change()
             except Exception as error:
@@ -261,6 +373,14 @@ class IngestQueue:
             job.status, job.done = "done", job.total
             self.record(job)
 
+    def _interrupted(self, job: Job) -> None:
+        """The server is shutting down: the job stays unfinished in the journal and the next start
+        resumes it. A stop asked for is not a crash: it does not count towards the quarantine."""
+        job.status, job.current = "queued", None
+        job.attempts = max(0, job.attempts - 1)
+        job.message = "interrupted by a server stop; resumed at the next start"
+        self.record(job)
+
     def _failed(self, job: Job, message: str, failed: list[tuple[str, str]]) -> None:
         """A failed job's files leave the resume queue for the quarantine, with the reason shown."""
         job.failed, job.current = failed, None
@@ -268,16 +388,24 @@ class IngestQueue:
         job.status, job.message = "failed", message
         self.record(job)
 
-    def _cancelled(self, job: Job, added: list[str], paths: list[Path]) -> None:
-        """Leave the index as it was: documents the job added are removed again; its stored files go."""
-        if added:
-            remove_documents(added, self.settings)
-            self.on_change()
+    def _cancelled(self, job: Job, added: list[str], paths: list[Path], started: bool = True) -> None:
+        """Leave the index as it was: a child that was started may have been ended part way, so a
+        second child removes the documents the job added and repairs what the stop left half
+        written; the job's stored files go."""
+        note = ""
+        if started and not self._stopping.is_set():
+            message = self._in_child(None, "clean", remove=added)
+            report = (message or {}).get("report")
+            if report is None:
+                note = "; the index is checked and repaired at the next ingest (" + (
+                    (message or {}).get("message") or "the clean-up did not finish") + ")"
+            elif report.get("removed") or report.get("repaired"):
+                self.on_change()
         for path in paths:
             if file_sha256(path) == job.sha256.get(path.name):
                 path.unlink(missing_ok=True)
         job.status, job.current = "cancelled", None
-        job.message = "cancelled" + (f"; removed again: {', '.join(added)}" if added else "")
+        job.message = "cancelled" + (f"; removed again: {', '.join(added)}" if added else "") + note
         self.record(job)
 
     def _indexed(self, docs: list[str]) -> list[str]:

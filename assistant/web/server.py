@@ -39,6 +39,7 @@ from core.store import keyword_dir
 STATIC = Path(__file__).parent / "static"
 MAX_BODY_BYTES = 1_000_000
 MAX_ID_CHARS = 128
+SHUTDOWN_GRACE_SECONDS = 10
 # The page needs nothing from elsewhere; /docs and /redoc load FastAPI's Swagger/ReDoc assets and keep
 # their own defaults.
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
@@ -255,7 +256,7 @@ class AppState:
         # Twenty questions computed at once on two cores fight over them (the embedding model and the
         # GIL): throughput fell to half of what two at a time give. The rest wait their turn.
         self.answer_slots = threading.BoundedSemaphore(settings.answer_threads or os.cpu_count() or 1)
-        self.jobs = IngestQueue(settings, assistant.searcher.embeddings, on_change=self.reload)
+        self.jobs = IngestQueue(settings, on_change=self.reload)  # each job's ingest runs in a child process
         self.fair_use = FairUse(settings)
 
     @property
@@ -303,6 +304,8 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         app.state.hanke = AppState(assistant or Assistant(settings), settings)
         app.state.hanke.resume_uploads()
         yield
+        # SIGTERM: a running upload's child process is ended too; its job is resumed at the next start.
+        app.state.hanke.jobs.shutdown()
 
     app = FastAPI(title="Hankeapu", version="0.1.0", lifespan=lifespan,
                   description="Cited answers from Finnish EU/ESF project documents, in Finnish and English. "
@@ -501,7 +504,10 @@ def run_server(host: str | None = None, port: int | None = None) -> None:
         print("note: only requests to localhost or 127.0.0.1 are answered; set HANKE_ALLOWED_HOSTS "
               '(e.g. \'["hanke.example.fi"]\') to the names your users reach this server by', flush=True)
     try:
-        uvicorn.run(create_app(settings, assistant), host=host, port=port, log_level="warning")
+        # Open requests get SHUTDOWN_GRACE_SECONDS after SIGTERM, then the running upload's child
+        # is ended (`IngestQueue.shutdown`): the server exits within about 20 seconds.
+        uvicorn.run(create_app(settings, assistant), host=host, port=port, log_level="warning",
+                    timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS)
     except OSError as error:  # e.g. the port is taken
         print(f"error: cannot serve on {host}:{port}: {error}", file=sys.stderr)
         raise SystemExit(1) from None

@@ -20,7 +20,7 @@ from assistant.web.jobs import FINAL
 from core.disk import DiskFullError, is_disk_full
 from core.settings import Settings
 from ingest import uploads
-from ingest.pipeline import IngestBusyError, ingest_running, remove_documents
+from ingest.pipeline import IngestBusyError, ingest_running
 
 UPLOAD_PATH = "/api/documents"
 MULTIPART_SCHEMA = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
@@ -158,12 +158,14 @@ def build_router(settings: Settings) -> APIRouter:
                 return Removed(removed=doc)
             raise refused(request, "unknown_document", 404, doc=doc[:200])
         try:
-            removed = remove_documents([doc], settings)
+            state.jobs.remove_documents([doc])  # in a child process; the app reloads its index after it
         except IngestBusyError:
             raise refused(request, "busy", 409) from None
+        except DiskFullError:
+            raise refused(request, "no_space", 507, dir=str(settings.data_dir)) from None
+        except RuntimeError as error:
+            raise refused(request, "remove_failed", 500, reason=str(error)[:300]) from None
         uploads.forget(doc, settings)
-        if removed:
-            state.reload()
         return Removed(removed=doc)
 
     return router
