@@ -148,6 +148,7 @@ UI = {
         "job_queued": "jonossa", "job_waiting": "odottaa toisen lisäyksen valmistumista", "job_running": "käsitellään",
         "job_done": "valmis", "job_failed": "epäonnistui", "delete": "Poista",
         "job_cancelled": "peruttu", "job_superseded": "korvattu uudemmalla",
+        "job_ocr": INGEST_OCR["fi"],
         "confirm_delete": "Poistetaanko {doc} hakemistosta?",
     },
     "en": {
@@ -174,6 +175,7 @@ UI = {
         "job_queued": "queued", "job_waiting": "waiting for another ingest to finish", "job_running": "processing",
         "job_done": "done", "job_failed": "failed", "delete": "Delete",
         "job_cancelled": "cancelled", "job_superseded": "replaced by a newer version",
+        "job_ocr": INGEST_OCR["en"],
         "confirm_delete": "Remove {doc} from the index?",
     },
 }

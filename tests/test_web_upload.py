@@ -234,6 +234,22 @@ def test_delete_removes_the_document_from_answers(upload_server, upload_settings
     assert again.status_code == 404
 
 
+def test_a_scanned_pdf_upload_says_which_pages_were_read_by_ocr(upload_server, upload_settings):
+    if shutil.which("tesseract") is None:
+        pytest.skip("Tesseract is not installed (Debian: tesseract-ocr tesseract-ocr-fin)")
+    from tests.test_loaders import scanned_pdf
+
+    response = upload(upload_server, [("skannattu.pdf", scanned_pdf(
+        "Verkkokalastajat-hanke koulutti 42 kalastajaa.\nHanke päättyi vuonna 2024."))])
+    assert response.status_code == 202, response.text
+    job, _ = wait_for(upload_server, response.json())
+    assert job["status"] == "done", job
+    assert job["ocr"] == [{"doc": "skannattu.pdf", "pages": "1"}]
+    text = httpx.get(f"{upload_server}/api/documents/skannattu.pdf", timeout=30)
+    assert text.status_code == 200 and "verkkokalastajat" in text.text.lower()
+    assert httpx.delete(f"{upload_server}/api/documents/skannattu.pdf", headers=AUTH, timeout=60).status_code == 200
+
+
 def test_an_ingest_by_another_process_is_picked_up(upload_server, upload_settings, tmp_path):
     folder = tmp_path / "lisays"
     folder.mkdir()

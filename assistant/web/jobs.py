@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Callable
 
 import ingest
+from assistant.texts import page_ranges
 from core.settings import Settings
 from ingest import upload_journal
 from core.disk import DiskFullError
@@ -64,13 +65,15 @@ class Job:
     chunks: dict[str, int] = field(default_factory=dict)  # per doc, counted when it was accepted
     attempts: int = 0
     quarantined: list[str] = field(default_factory=list)
+    ocr: dict[str, list[int]] = field(default_factory=dict)  # document → pages read by OCR
     cancel: threading.Event = field(default_factory=threading.Event, repr=False, compare=False)
 
     def public(self) -> dict:
         return {"id": self.id, "status": self.status, "docs": self.docs, "done": self.done, "total": self.total,
                 "current": self.current, "message": self.message,
                 "failed": [{"doc": doc, "reason": reason} for doc, reason in self.failed],
-                "quarantined": self.quarantined}
+                "quarantined": self.quarantined,
+                "ocr": [{"doc": doc, "pages": page_ranges(pages)} for doc, pages in sorted(self.ocr.items())]}
 
     def stored(self) -> dict:
         """The journal's copy (not `asdict`: it would deep-copy the Event and its lock)."""
@@ -356,6 +359,7 @@ class IngestQueue:
             report.failed = [tuple(item) for item in report.failed]
             break
         job.failed = report.failed
+        job.ocr = {doc: list(pages) for doc, pages in report.ocr.items()}
         job.current = None
         if report.added or report.updated or report.removed or report.repaired:
             try:

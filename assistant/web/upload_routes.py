@@ -34,6 +34,11 @@ class Failure(BaseModel):
     reason: str
 
 
+class OcrPages(BaseModel):
+    doc: str
+    pages: str = Field(description='Page numbers, e.g. "1–3, 5".')
+
+
 class JobOut(BaseModel):
     id: str = Field(description="Follow it with GET /api/uploads/{id}.")
     status: str = Field(description="queued, waiting (another ingest is running), running, done, failed, "
@@ -46,6 +51,7 @@ class JobOut(BaseModel):
     failed: list[Failure]
     quarantined: list[str] = Field(default_factory=list, description="Files of a failed job moved out of the "
                                    "resume queue (to <HANKE_DATA_DIR>/quarantine/<id>/); they are never retried.")
+    ocr: list[OcrPages] = Field(default_factory=list, description="Scanned documents and the pages read by OCR.")
 
 
 class Removed(BaseModel):

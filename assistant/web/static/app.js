@@ -421,6 +421,9 @@ function renderJob(job) {
   bar.setAttribute("aria-label", `${job.docs.join(", ")}: ${t(`job_${job.status}`)}`);
   item.append(bar);
   if (job.message) item.append(el("span", "job-message", job.message));
+  for (const read of job.ocr || []) {
+    item.append(el("span", "job-ocr", t("job_ocr").replace("{doc}", read.doc).replace("{pages}", read.pages)));
+  }
 }
 
 async function followJob(job) {
