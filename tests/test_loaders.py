@@ -212,6 +212,20 @@ def scanned_pdf(text: str) -> bytes:
     return buffer.getvalue()
 
 
+def test_digits_joined_across_a_space_are_split_and_a_number_is_not():
+    import numpy as np
+
+    from ingest.loaders.ocr import split_spaced_digits
+
+    glyph, gap = (lambda width: np.ones((20, width), bool)), (lambda width: np.zeros((20, width), bool))
+    two_scores = np.hstack([glyph(12), gap(11), glyph(12)])  # "0 0": a word space between the glyphs
+    number = np.hstack([glyph(12), gap(2), glyph(12), gap(2), glyph(12)])  # "100"
+    assert split_spaced_digits("00", two_scores) == [("0", 0, 12), ("0", 23, 35)]
+    assert split_spaced_digits("100", number) == [("100", 0, 40)]
+    assert split_spaced_digits("Ei", two_scores) == [("Ei", 0, 35)]  # only digits are split
+    assert split_spaced_digits("000", two_scores) == [("000", 0, 35)]  # glyphs and digits must pair up
+
+
 def test_scanned_pdf_without_tesseract_is_refused_saying_how_to_install(monkeypatch):
     from ingest.loaders import ocr
 

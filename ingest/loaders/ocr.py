@@ -155,6 +155,35 @@ def stroke_width(box) -> float:
     return float(box.sum()) / count if count else 0.0
 
 
+# A word space is about a third of the digits' height; the gap between two digits of one number is
+# a tenth or less (sidebearings).
+DIGIT_SPACE_GAP = 0.3
+
+
+def split_spaced_digits(text: str, box) -> list[tuple[str, int, int]]:
+    """Digits that Tesseract read as one word across a space ("00" for the two scores "0 0"):
+    split where the columns between two digits' glyphs are empty for longer than a word space.
+    Each digit must be its own run of inked columns, or the word is left whole. Returns
+    (text, first column, end column) per part, in the box's columns."""
+    import numpy as np
+
+    whole = [(text, 0, box.shape[1])]
+    if len(text) < 2 or not text.isdigit() or not box.size:
+        return whole
+    inked = box.any(axis=0)
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], inked.astype(np.int8), [0]))))
+    glyphs = list(zip(edges[::2], edges[1::2]))  # [start, end) of each run of inked columns
+    if len(glyphs) != len(text):
+        return whole
+    parts, start = [], 0
+    for i in range(1, len(glyphs)):
+        if glyphs[i][0] - glyphs[i - 1][1] > DIGIT_SPACE_GAP * box.shape[0]:
+            parts.append((text[start:i], int(glyphs[start][0]), int(glyphs[i - 1][1])))
+            start = i
+    parts.append((text[start:], int(glyphs[start][0]), int(glyphs[-1][1])))
+    return parts if len(parts) > 1 else whole
+
+
 def _ocr_words(image, scale: float, languages: str, ink) -> list[Word]:
     data = run_tesseract(image, languages, 3)
     words: list[Word] = []
@@ -170,10 +199,11 @@ def _ocr_words(image, scale: float, languages: str, ink) -> list[Word]:
             text = "S" + text[1:]  # an ESF code read with its S as a 5: "520283" for S20283
         left, top, width, height = data["left"][i], data["top"][i], data["width"][i], data["height"][i]
         box = ink[top:top + height, left:left + width]
-        strokes.append(stroke_width(box))
-        # A printed word's height is about its font size (capitals and descenders together).
-        words.append(Word(text, left / scale, (left + width) / scale, top / scale, (top + height) / scale,
-                          height / scale))
+        for part, first, end in split_spaced_digits(text, box):
+            strokes.append(stroke_width(box[:, first:end]))
+            # A printed word's height is about its font size (capitals and descenders together).
+            words.append(Word(part, (left + first) / scale, (left + end) / scale, top / scale,
+                              (top + height) / scale, height / scale))
     if strokes:
         typical = median(strokes)
         for word, stroke in zip(words, strokes):
