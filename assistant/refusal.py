@@ -19,7 +19,7 @@ from assistant.glossary import finnish_terms
 from assistant.index import IndexView
 from assistant.query import FINNISH_STOP_LEMMAS, QueryAnalysis
 from assistant.retrieval import Hit
-from assistant.scorer import load_scorer
+from assistant.scorer import answer_kind, load_scorer
 from core.numbers import find_figures
 from core.text_analysis import ENGLISH_WORDS, is_finnish_word, is_noun, lemmas, word_classes, words
 
@@ -227,7 +227,7 @@ def should_refuse(analysis: QueryAnalysis, index: IndexView, hits: list[Hit],
         return True
     if out_of_corpus(analysis, index) or counts_unknown_thing(analysis, index):
         return True
-    if chosen[0].score < load_scorer().answer_threshold:
+    if chosen[0].score < load_scorer().threshold(answer_kind(analysis)):
         return True  # no candidate is probable evidence (threshold fitted in assistant/data/scorer.json)
     if analysis.wants_count and not any(states_a_number(c.text) for c in chosen):
         return True  # "how many" with no number anywhere in the evidence

@@ -53,6 +53,17 @@ FEATURES = (
 )
 
 
+# What a question asks for decides how sure the answer must be: the refusal threshold is fitted per kind.
+ANSWER_KINDS = ("figure", "date", "other")
+
+
+def answer_kind(analysis) -> str:
+    """"figure" for how much / how many, "date" for when, else "other" (from assistant.query's analysis)."""
+    if analysis.wants_figure or analysis.wants_count:
+        return "figure"
+    return "date" if analysis.wants_date else "other"
+
+
 def sigmoid(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, x))))
 
@@ -67,6 +78,7 @@ class Scorer:
         self.scale = float(data["scale"])
         self.offset = float(data["offset"])
         self.answer_threshold = float(data["answer_threshold"])
+        self.answer_thresholds = {kind: float(t) for kind, t in data.get("answer_thresholds", {}).items()}
         # A further sentence is shown when its probability reaches this share of the best one's.
         self.follower_ratio = float(data["follower_ratio"])
         self.data = data
@@ -76,6 +88,10 @@ class Scorer:
 
     def probability(self, features: dict[str, float]) -> float:
         return sigmoid(self.scale * self.score(features) + self.offset)
+
+    def threshold(self, kind: str) -> float:
+        """The least probability of the best candidate for a question of this kind to be answered."""
+        return self.answer_thresholds.get(kind, self.answer_threshold)
 
     def follows(self, best: float) -> float:
         """The least probability a further sentence needs to be shown beside the best one."""

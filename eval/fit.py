@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.scorer import FEATURES, SCORER_FILE
+from assistant.scorer import ANSWER_KINDS, FEATURES, SCORER_FILE, answer_kind
 from eval.metrics import collapse
 from eval.questions_io import Question, load_questions
 
@@ -40,6 +40,7 @@ class Row:
     answerable: bool
     features: list[float]
     label: int
+    kind: str = "other"  # what the question asks for (assistant.scorer.answer_kind)
 
 
 def training_questions() -> list[Question]:
@@ -52,16 +53,11 @@ def training_questions() -> list[Question]:
     return questions
 
 
-MIN_ANSWER_STRING = 4
-
-
 def is_evidence(text: str, question: Question) -> bool:
-    """The candidate holds an evidence string, or is itself a long enough part of one, or states
-    one of the expected answer strings (a figure, a name) that the question's answer must contain."""
+    """The candidate holds an evidence string, or is itself a long enough part of one. (Labelling
+    candidates that merely contain an expected answer string as well ranked worse in 5-fold
+    cross-validation: a year or a name occurs in many sentences that do not answer.)"""
     candidate = collapse(text).lower()
-    for group in question.must_contain:
-        if any(len(a) >= MIN_ANSWER_STRING and collapse(a).lower() in candidate for a in group):
-            return True
     for evidence in question.evidence:
         evidence = collapse(evidence).lower()
         if evidence in candidate or (len(candidate) >= MIN_EVIDENCE_OVERLAP and candidate in evidence):
@@ -75,7 +71,8 @@ def collect(assistant, questions: list[Question]) -> list[Row]:
         gathered = assistant.gather(question.question)
         for cand in gathered.cands:
             label = int(question.answerable and is_evidence(cand.text, question))
-            rows.append(Row(question.id, question.answerable, [cand.features[f] for f in FEATURES], label))
+            rows.append(Row(question.id, question.answerable, [cand.features[f] for f in FEATURES], label,
+                            answer_kind(gathered.analysis)))
     return rows
 
 
@@ -142,6 +139,24 @@ def answer_threshold(rows: list[Row], probability: np.ndarray) -> float:
     return next(t for t in allowed if right(t) == most) - 1e-6
 
 
+# A kind of question gets its own threshold only with this many unanswerable development questions.
+MIN_UNANSWERABLE_PER_KIND = 5
+
+
+def kind_thresholds(rows: list[Row], probability: np.ndarray, overall: float) -> dict[str, float]:
+    """A threshold per kind of answer asked (a figure, a date, other), chosen as `answer_threshold`
+    on that kind's questions: a figure question whose best sentence holds no fitting figure scores
+    lower than a goal question answered in other words. Kinds with too few unanswerable questions to
+    choose from keep the overall threshold."""
+    thresholds = {}
+    for kind in ANSWER_KINDS:
+        index = [i for i, r in enumerate(rows) if r.kind == kind]
+        unanswerable = {rows[i].qid for i in index if not rows[i].answerable}
+        thresholds[kind] = (answer_threshold([rows[i] for i in index], probability[index])
+                            if len(unanswerable) >= MIN_UNANSWERABLE_PER_KIND else overall)
+    return thresholds
+
+
 def fit(rows: list[Row]) -> dict:
     x = np.array([r.features for r in rows])
     y = np.array([r.label for r in rows])
@@ -150,9 +165,12 @@ def fit(rows: list[Row]) -> dict:
     scale, offset = calibration(scores, y)
     probability = 1 / (1 + np.exp(-(scale * scores + offset)))
     threshold = answer_threshold(rows, probability)
+    thresholds = kind_thresholds(rows, probability, threshold)
     best = best_candidates(rows, probability)
-    answerable_best = [p for a, p, _ in best.values() if a]
-    unanswerable = [p for a, p, _ in best.values() if not a]
+    kinds = {r.qid: r.kind for r in rows}
+    below = {q: p < thresholds.get(kinds[q], threshold) for q, (_, p, _) in best.items()}
+    answerable = [q for q, (a, _, _) in best.items() if a]
+    unanswerable = [q for q, (a, _, _) in best.items() if not a]
     return {
         "version": 2,
         "features": list(FEATURES),
@@ -160,12 +178,12 @@ def fit(rows: list[Row]) -> dict:
         "scale": round(scale, 5),
         "offset": round(offset, 5),
         "answer_threshold": round(float(threshold), 6),
+        "answer_thresholds": {kind: round(float(t), 6) for kind, t in thresholds.items()},
         "follower_ratio": 0.5,
         "fitted_on": [f"{path}{' (' + half + ' ids)' if half else ''}" for path, half in TRAINING_SETS],
         "training": {"questions": len(best), "candidates": len(rows), "positives": int(y.sum()),
-                     "answerable_refused": round(sum(p < threshold for p in answerable_best)
-                                                 / max(1, len(answerable_best)), 3),
-                     "unanswerable_refused": round(sum(p < threshold for p in unanswerable)
+                     "answerable_refused": round(sum(below[q] for q in answerable) / max(1, len(answerable)), 3),
+                     "unanswerable_refused": round(sum(below[q] for q in unanswerable)
                                                    / max(1, len(unanswerable)), 3)},
         "refit": "hanke ingest corpus eval/corpus-dev && hanke fit",
     }
@@ -173,7 +191,7 @@ def fit(rows: list[Row]) -> dict:
 
 # How many further sentences an answer shows is chosen on the training questions: the share of the
 # best candidate's probability a further one must reach. Shorter answers win ties.
-FOLLOWER_RATIOS = (0.25, 0.35, 0.5, 0.7)
+FOLLOWER_RATIOS = (0.1, 0.25, 0.4)
 
 
 def choose_follower_ratio(assistant, data: dict, out: Path, questions: list[Question]) -> float:
@@ -195,7 +213,22 @@ def choose_follower_ratio(assistant, data: dict, out: Path, questions: list[Ques
 FOLLOWER_TIE = 0.005
 
 
+def ensure_loadable(out: Path) -> None:
+    """Candidates are collected with the scorer loaded; after the features change, the old file
+    cannot be, so a neutral one (all weights 0) stands in until the fit writes the real one."""
+    from assistant import scorer
+
+    try:
+        scorer.Scorer(json.loads(out.read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError):
+        out.write_text(json.dumps({"features": list(FEATURES), "weights": [0.0] * len(FEATURES), "scale": 1.0,
+                                   "offset": 0.0, "answer_threshold": 0.0, "follower_ratio": 0.5}) + "\n",
+                       encoding="utf-8")
+    scorer.load_scorer.cache_clear()
+
+
 def run_fit(assistant, out: Path = SCORER_FILE) -> dict:
+    ensure_loadable(out)
     questions = training_questions()
     rows = collect(assistant, questions)
     data = fit(rows)
@@ -227,9 +260,10 @@ def run_cli(out: Path = SCORER_FILE) -> None:
                        f"(e.g. {missing[0]}). Run `hanke ingest corpus eval/corpus-dev` first.")
     with console.status("Collecting candidates of the development questions…"):
         data = run_fit(assistant, out)
+    thresholds = ", ".join(f"{kind} {t:.3f}" for kind, t in data["answer_thresholds"].items())
     console.print(f"Fitted on {data['training']['questions']} questions, {data['training']['candidates']} "
-                  f"candidates ({data['training']['positives']} evidence). Answer threshold "
-                  f"{data['answer_threshold']:.3f}: answerable refused {data['training']['answerable_refused']:.0%}, "
+                  f"candidates ({data['training']['positives']} evidence). Answer thresholds "
+                  f"{thresholds}: answerable refused {data['training']['answerable_refused']:.0%}, "
                   f"unanswerable refused {data['training']['unanswerable_refused']:.0%}. Wrote {out}.")
     scorer.load_scorer.cache_clear()
     for path, half in DEV_REPORT_SETS:
