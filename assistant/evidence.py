@@ -371,6 +371,15 @@ def question_units(analysis: QueryAnalysis) -> set[str]:
     return units
 
 
+def answer_kind(analysis: QueryAnalysis) -> str:
+    """What the question asks for, which decides how sure its answer must be (assistant/scorer.py):
+    "figure" for how much / how many and for a sum of money named by its words (a salary, a cost),
+    "date" for when, else "other"."""
+    if analysis.wants_figure or analysis.wants_count or "EUR" in question_units(analysis):
+        return "figure"
+    return "date" if analysis.wants_date else "other"
+
+
 def counts_something_else(cand: Candidate, asked_units: set[str]) -> bool:
     """The sentence's number counts a different kind of thing than the question asks about."""
     if not asked_units or cand.primary is None:

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import re
 
-from assistant.evidence import (UNIT_WORDS, Candidate, counts_something_else, question_units, text_lemmas,
-                                units_of)
+from assistant.evidence import (UNIT_WORDS, Candidate, answer_kind, counts_something_else, question_units,
+                                text_lemmas, units_of)
 from assistant.glossary import finnish_terms
 from assistant.index import IndexView
 from assistant.query import FINNISH_STOP_LEMMAS, QueryAnalysis
 from assistant.retrieval import Hit
-from assistant.scorer import answer_kind, load_scorer
+from assistant.scorer import load_scorer
 from core.numbers import find_figures
 from core.text_analysis import ENGLISH_WORDS, is_finnish_word, is_noun, lemmas, word_classes, words
 

@@ -57,13 +57,6 @@ FEATURES = (
 ANSWER_KINDS = ("figure", "date", "other")
 
 
-def answer_kind(analysis) -> str:
-    """"figure" for how much / how many, "date" for when, else "other" (from assistant.query's analysis)."""
-    if analysis.wants_figure or analysis.wants_count:
-        return "figure"
-    return "date" if analysis.wants_date else "other"
-
-
 def sigmoid(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, x))))
 
