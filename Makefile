@@ -6,12 +6,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
 
-.PHONY: setup system-packages browser format-tools model ingest run serve chat test eval bench clean help
+.PHONY: setup system-packages browser format-tools model ingest run serve chat test eval fit bench clean help
 
 help:
 	@echo "make run   - set up, ingest corpus/ and start the web chat on http://127.0.0.1:8000"
 	@echo "make test  - set up and run the tests (including the evaluation gate)"
 	@echo "make eval  - run the evaluation of all pipelines and write eval/report/"
+	@echo "make fit   - refit the answer scorer (assistant/data/scorer.json) on the development sets"
 
 setup: system-packages $(STAMP) model
 
@@ -54,5 +55,12 @@ test: setup browser format-tools
 eval: ingest
 	$(BIN)/hanke eval --questions eval/questions.jsonl --out eval/report --all-pipelines
 
+# The development sets need corpus/ and eval/corpus-dev/ indexed together, in an index of its own
+# so that the chat's index (data/) keeps only what the user ingested.
+FIT_DATA := .fit-index
+fit: setup
+	HANKE_DATA_DIR=$(FIT_DATA) $(BIN)/hanke ingest corpus eval/corpus-dev
+	HANKE_DATA_DIR=$(FIT_DATA) $(BIN)/hanke fit
+
 clean:
-	rm -rf data eval/out tests/artifacts
+	rm -rf data eval/out tests/artifacts $(FIT_DATA)

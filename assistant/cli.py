@@ -316,6 +316,20 @@ def evaluate(questions: Path = typer.Option(Path("eval/questions.jsonl"), "--que
     run_cli(questions=questions, out=out, k=k, pipeline=pipeline, all_pipelines=all_pipelines)
 
 
+@app.command("fit")
+def fit_scorer():
+    """Refit the candidate scorer on the development question sets and print dev-half metrics.
+
+    Needs an index of corpus/ and eval/corpus-dev/: `hanke ingest corpus eval/corpus-dev`."""
+    from eval.fit import FitError, run_cli as run_fit
+
+    try:
+        run_fit()
+    except FitError as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(1)
+
+
 def main() -> None:
     try:
         app()

@@ -15,17 +15,16 @@ from core.numbers import Figure, find_figures
 from assistant.index import IndexView
 from assistant.query import ORDINAL_REACH, QueryAnalysis
 from assistant.retrieval import Hit
+from assistant.scorer import load_scorer
 from core.sentences import split_sentences
 from core.text_analysis import is_noun, lemmas, looks_like_person, related_lemmas, words
 
 BOILERPLATE_RE = re.compile(r"^(Ei liity suoraan hankkeen tavoitteisiin\.?|Ei relevantti.*|Ei vaikutusta\.?)$")
 SHORT_SENTENCE = 60
 CAUSE_RE = re.compile(r"\b(sillä|koska|takia|vuoksi|johdosta|johtuen|syy(nä|t|ksi)?|perusteella|perusteltua)\b", re.I)
-CAUSE_BONUS = 0.15
 # A form row answered with a tick ("…edistäminen: Ei", "…\tKyllä") answers only a yes/no question.
 CHECKBOX_ROW_RE = re.compile(r"[:\t]\s*(Ei|Kyllä)\s*$")
 YES_NO_QUESTION_RE = re.compile(r"^\s*(\w+(ko|kö)\b|is|was|were|did|does|do|has|have|are)\b", re.I)
-CHECKBOX_PENALTY = 0.4
 HEADING_LEVELS = 2
 BREAKDOWN_WEIGHT = 0.2
 IDENTITY_WEIGHT = 0.3
@@ -36,16 +35,12 @@ MEASURE_TERMS = {"kustannus", "budjetti", "määrä", "lukumäärä", "summa", "
 SOURCE_TERMS = {"loppuraportti", "raportti", "tiedote", "lehdistötiedote", "hankekuvaus", "kuvaus", "hakemus",
                 "suunnitelma", "hankesuunnitelma", "mukaan", "alku", "loppu", "alussa", "lopussa", "alkuperäinen"}
 TOTAL_RE = re.compile(r"\b(yhteensä|kokonais\w*|total)\b", re.I)
-TOTAL_BONUS = 0.15
 YEAR_RE = re.compile(r"\b(19|20)\d{2}\b")
-YEAR_BONUS = 0.1
 FOCUS_REACH = 25  # characters from a place name to its figure: "Juuassa 17", "Juuka 35"
-FOCUS_BONUS = 0.15
 MEASURE_WEIGHT = 0.5
 # "projekti" of "projektipäällikkö": a sentence about a project is not one about its manager.
 MODIFIER_WEIGHT = 0.5
 # "Montako osallistujaa…" is not answered by "Toteutunut: 3" under "Osallistuvien yritysten lukumäärä".
-UNIT_MISMATCH_PENALTY = 0.3
 NAME_RE = re.compile(r"\b[A-ZÅÄÖ][a-zåäö]+(?:-[A-ZÅÄÖ][a-zåäö]+)? [A-ZÅÄÖ][a-zåäö]+(?:-[A-ZÅÄÖ][a-zåäö]+)?\b")
 
 
@@ -61,6 +56,7 @@ class Candidate:
     figures: list[Figure] = field(default_factory=list)
     primary: Figure | None = None
     score: float = 0.0
+    features: dict[str, float] = field(default_factory=dict)
 
 
 def text_lemmas(text: str) -> set[str]:
@@ -104,7 +100,18 @@ def beyond_the_measure(key: set[str], identity: set[str], analysis: QueryAnalysi
     return key - identity - MEASURE_TERMS - SOURCE_TERMS - analysis.modifiers
 
 
-def score_candidates(cands: list[Candidate], analysis: QueryAnalysis, index: IndexView) -> None:
+# A form row's label: "Hakijan virallinen nimi: …", "Toimintalinja: 3. …".
+ROW_LABEL_RE = re.compile(r"^([A-ZÅÄÖ][^:\t\n]{1,80}?):\s*\S")
+FULL_DATE_RE = re.compile(r"\d{1,2}\.\d{1,2}\.\d{4}")
+VERY_SHORT = 25
+LENGTH_UNIT = 200
+MAX_POSITION = 10
+
+
+def score_candidates(cands: list[Candidate], analysis: QueryAnalysis, index: IndexView,
+                     named: set[str] | None = None, field_scores: dict[str, float] | None = None) -> None:
+    """Describe every candidate by its features (assistant/scorer.py) and score it with the fitted
+    model: cand.score is the probability that the candidate is evidence for the answer."""
     key = {t for t in analysis.key_terms if index.knows(t)} or analysis.key_terms
     # Project names and places pick the project, which retrieval already did; in a sentence they
     # say little about whether it answers.
@@ -117,6 +124,12 @@ def score_candidates(cands: list[Candidate], analysis: QueryAnalysis, index: Ind
     asked_units = question_units(analysis)
     # "Budget of X?" names no cost item, so the total answers it, not the first cost line.
     whole_wanted = analysis.wants_figure and not beyond_the_measure(key, identity, analysis)
+    yes_no = bool(YES_NO_QUESTION_RE.match(analysis.text))
+    # What the question asks about, beyond naming the project and the measure ("palkka" in "Mikä oli
+    # Uudet kasvot -hankkeen projektipäällikön palkka?"): funding lines that share only the name do not answer.
+    asked = key - identity - analysis.modifiers - MEASURE_TERMS
+    named = named or set()
+    field_scores = field_scores or {}
     for cand in cands:
         sentence_lemmas = text_lemmas(cand.text)
         if len(cand.text) < SHORT_SENTENCE or "\t" in cand.text:
@@ -132,31 +145,47 @@ def score_candidates(cands: list[Candidate], analysis: QueryAnalysis, index: Ind
         cand.lexical = sum(weight[t] * (MODIFIER_WEIGHT if t in inner else 1.0) for t in cand.matched) / total_idf
         cand.figures = find_figures(cand.text, include_years=analysis.wants_date)
         cand.primary = primary_figure(cand, index, analysis.focus_place)
-        score = 0.55 * cand.lexical + 0.35 * (cand.hit.score / top_hit) - 0.01 * cand.position
-        if analysis.wants_figure and cand.figures:
-            score += 0.25
-            if counts_something_else(cand, asked_units):
-                score -= UNIT_MISMATCH_PENALTY
-            if whole_wanted and TOTAL_RE.search(cand.text):
-                score += TOTAL_BONUS
-            if analysis.focus_place and figure_follows_place(cand, analysis.focus_place):
-                score += FOCUS_BONUS  # "Juuka 35" answers "in Juuka specifically"; "345 in all" does not
-        if analysis.wants_date and re.search(r"\d{1,2}\.\d{1,2}\.\d{4}", cand.text):
-            score += 0.2
-        elif analysis.wants_date and YEAR_RE.search(cand.text):
-            score += YEAR_BONUS  # "Toinen hankemuutos tehtiin vuonna 2022" answers "milloin"
-        if (analysis.wants_person and NAME_RE.search(cand.text)) or (analysis.wants_name and names_something(cand.text, identity, analysis.wants_person)):
-            score += 0.15
-        if len(cand.text) < 25 and not cand.figures:
-            score -= 0.2
-        if analysis.wants_explanation and CAUSE_RE.search(cand.text):
-            score += CAUSE_BONUS  # "…tehtiin keväällä 2022, sillä…" gives the reason a why-question asks
-        if BOILERPLATE_RE.match(cand.text.strip()):
-            score -= 0.5
-        if CHECKBOX_ROW_RE.search(cand.text) and not YES_NO_QUESTION_RE.match(analysis.text):
+        figure_asked = analysis.wants_figure and bool(cand.figures)
+        row_label = ROW_LABEL_RE.match(cand.text)
+        has_date = bool(FULL_DATE_RE.search(cand.text))
+        cand.features = {
+            "lexical": cand.lexical,
+            "retrieval": cand.hit.score / top_hit,
+            "dense": cand.hit.dense_similarity,
+            "keyword_first": float(cand.hit.keyword_rank == 0),
+            "position": float(min(cand.position, MAX_POSITION)),
+            "figure_asked": float(figure_asked),
+            "figure_unasked": float(not analysis.wants_figure and bool(cand.figures)),
+            "unit_mismatch": float(figure_asked and counts_something_else(cand, asked_units)),
+            "total_asked": float(figure_asked and whole_wanted and bool(TOTAL_RE.search(cand.text))),
+            # "Juuka 35" answers "in Juuka specifically"; "345 in all" does not
+            "place_figure": float(figure_asked and bool(analysis.focus_place)
+                                  and figure_follows_place(cand, analysis.focus_place)),
+            "date_asked": float(analysis.wants_date and has_date),
+            # "Toinen hankemuutos tehtiin vuonna 2022" answers "milloin"
+            "year_asked": float(analysis.wants_date and not has_date and bool(YEAR_RE.search(cand.text))),
+            "person_asked": float(analysis.wants_person and bool(NAME_RE.search(cand.text))),
+            "name_asked": float(analysis.wants_name and names_something(cand.text, identity, analysis.wants_person)),
+            # "…tehtiin keväällä 2022, sillä…" gives the reason a why-question asks
+            "cause_asked": float(analysis.wants_explanation and bool(CAUSE_RE.search(cand.text))),
+            "very_short": float(len(cand.text) < VERY_SHORT and not cand.figures),
+            "boilerplate": float(bool(BOILERPLATE_RE.match(cand.text.strip()))),
             # "Hankkeen päätavoite on sukupuolten tasa-arvon edistäminen: Ei" is a form tick, not a goal
-            score -= CHECKBOX_PENALTY
-        cand.score = score
+            "checkbox": float(bool(CHECKBOX_ROW_RE.search(cand.text)) and not yes_no),
+            "form_row": float(bool(row_label) and "\t" not in cand.text),
+            "table_row": float("\t" in cand.text),
+            "field_match": field_scores.get(row_label.group(1).strip(), 0.0) if row_label else 0.0,
+            "named_project": float(cand.hit.document.project in named),
+            "length": len(cand.text) / LENGTH_UNIT,
+            "heading_lexical": sum(weight[t] for t in key & text_lemmas(cand.hit.chunk.section)) / total_idf,
+            "top_chunk": float(cand.hit.score >= top_hit),
+            "asked_term": float(bool(asked & cand.matched)),
+        }
+    most = max((c.lexical for c in cands), default=0.0)
+    scorer = load_scorer()
+    for cand in cands:
+        cand.features["most_lexical"] = float(cand.lexical >= most > 0)
+        cand.score = scorer.probability(cand.features)
 
 
 def _next_in_chunk(best: Candidate, cands: list[Candidate]) -> Candidate | None:
@@ -228,6 +257,8 @@ def select(cands: list[Candidate], analysis: QueryAnalysis, count: int = 3) -> l
         return []
     ranked = sorted(cands, key=lambda c: -c.score)
     best = ranked[0]
+    # A sentence beyond the best one is shown only when the model finds it probable evidence too.
+    follows = load_scorer().follows(best.score)
     chosen = [best]
     follower = _next_sentence(best, cands) if best.text.rstrip().endswith(":") else _next_in_chunk(best, cands)
     # The next sentence carries on the best one (a label's value, the rest of a list), but only
@@ -237,20 +268,18 @@ def select(cands: list[Candidate], analysis: QueryAnalysis, count: int = 3) -> l
         # The reasons or effects follow the sentence that names the topic, in the same paragraph.
         chosen += paragraph_followers(best, cands, EXPLANATION_FOLLOWERS)
         count = max(count, len(chosen))
-    elif follower and (introduces_list or ((follower.lexical > 0 or follower.figures)
-                                           and follower.score > best.score * 0.4)):
+    elif follower and (introduces_list or follower.score >= follows):
         chosen.append(follower)
         second = _next_in_chunk(follower, cands) if introduces_list else None
         if second is not None:
             chosen.append(second)
-    other_doc = next((c for c in ranked[1:] if c.hit.chunk.doc != best.hit.chunk.doc
-                      and c.score >= best.score * 0.6 and c.lexical > 0), None)
+    other_doc = next((c for c in ranked[1:] if c.hit.chunk.doc != best.hit.chunk.doc and c.score >= follows), None)
     for extra in [other_doc] + ranked[1:]:
         if len(chosen) >= count:
             break
         if extra is None or any(extra is c or extra.text == c.text for c in chosen):
             continue
-        if extra.score >= best.score * 0.6:
+        if extra.score >= follows:
             chosen.append(extra)
     return chosen
 
@@ -340,6 +369,15 @@ def question_units(analysis: QueryAnalysis) -> set[str]:
     elif terms & MONEY_TERMS:
         units.add("EUR")
     return units
+
+
+def answer_kind(analysis: QueryAnalysis) -> str:
+    """What the question asks for, which decides how sure its answer must be (assistant/scorer.py):
+    "figure" for how much / how many and for a sum of money named by its words (a salary, a cost),
+    "date" for when, else "other"."""
+    if analysis.wants_figure or analysis.wants_count or "EUR" in question_units(analysis):
+        return "figure"
+    return "date" if analysis.wants_date else "other"
 
 
 def counts_something_else(cand: Candidate, asked_units: set[str]) -> bool:

@@ -2,26 +2,27 @@
 
 A threshold on the top similarity alone separates answerable from unanswerable questions poorly
 (AUC ≈ 0.64 in our measurements), because plausible unanswerable questions name real projects and
-topics. So we also check whether the question's proper nouns exist in the corpus at all, whether its
-key terms are covered by the chosen evidence, and whether a figure question found any figure.
+topics. The fitted scorer (assistant/scorer.py) gives the best candidate's probability of being
+evidence, and a question whose best candidate falls under the fitted threshold is refused. Beside it
+stand the structural checks: the question's proper nouns exist in the corpus, a figure question
+found a figure of the asked kind, a when-question a date, a question about one part (a year, a
+municipality, the realised value) a passage about that part.
 """
 
 from __future__ import annotations
 
 import re
 
-from assistant.evidence import (MEASURE_TERMS, UNIT_WORDS, Candidate, beyond_the_measure, counts_something_else,
-                                question_units, text_lemmas, units_of)
+from assistant.evidence import (UNIT_WORDS, Candidate, answer_kind, counts_something_else, question_units,
+                                text_lemmas, units_of)
 from assistant.glossary import finnish_terms
 from assistant.index import IndexView
 from assistant.query import FINNISH_STOP_LEMMAS, QueryAnalysis
 from assistant.retrieval import Hit
+from assistant.scorer import load_scorer
 from core.numbers import find_figures
 from core.text_analysis import ENGLISH_WORDS, is_finnish_word, is_noun, lemmas, word_classes, words
 
-MIN_LEXICAL = 0.35
-MIN_SIMILARITY = 0.45
-MIN_FIGURE_LEXICAL = 0.1
 # Finnish nouns the corpus never uses are a strong sign; untranslated English words a weaker one.
 MAX_UNKNOWN_SHARE = {"fi": 0.2, "en": 0.5}
 
@@ -103,23 +104,6 @@ def states_a_number(text: str) -> bool:
         if "lukusana" in word_classes(word) and not lemmas(word)[0].endswith(("nen", "s")):
             return True
     return False
-
-
-def asked_terms_missing(analysis: QueryAnalysis, index: IndexView, chosen: list[Candidate]) -> bool:
-    """None of what the question asks about occurs in the evidence: every match is only a project
-    name or place, a measure word ("määrä"), or the first part of a compound ("projekti" of
-    "projektipäällikkö"). "Mikä oli Uudet kasvot -hankkeen projektipäällikön palkka?" against
-    funding lines is the case: a salary is asked, a project's funding is found.
-
-    Finnish questions only: an English question's terms are glossary guesses, several per word,
-    and the evidence rightly uses only one of them (or a synonym the glossary lacks)."""
-    if analysis.language != "fi":
-        return False
-    identity = analysis.identity(index)
-    asked = {t for t in analysis.key_terms if index.knows(t)} - identity - analysis.modifiers - MEASURE_TERMS
-    if not asked:
-        return False
-    return not asked & set().union(*(c.matched for c in chosen))
 
 
 def planned_given_for_realised(analysis: QueryAnalysis, chosen: list[Candidate], cands: list[Candidate]) -> bool:
@@ -209,13 +193,6 @@ def counted_thing_missing(analysis: QueryAnalysis, chosen: list[Candidate]) -> b
     return True
 
 
-def names_more_than_a_measure(analysis: QueryAnalysis, index: IndexView) -> bool:
-    """"Budget of Uudet kasvot?" names only a project and a measure; any sentence giving it scores low
-    on the question's words, so low overlap says nothing there."""
-    known = {t for t in analysis.key_terms if index.knows(t)}
-    return bool(beyond_the_measure(known, analysis.identity(index), analysis))
-
-
 COUNTED_EN_RE = re.compile(r"\bhow many\s+(\w+)(?:\s+(\w+))?", re.I)
 
 
@@ -250,21 +227,15 @@ def should_refuse(analysis: QueryAnalysis, index: IndexView, hits: list[Hit],
         return True
     if out_of_corpus(analysis, index) or counts_unknown_thing(analysis, index):
         return True
-    best = chosen[0]
-    top_similarity = max(h.dense_similarity for h in hits)
-    if best.lexical < MIN_LEXICAL and (top_similarity < MIN_SIMILARITY
-                                       or asked_terms_missing(analysis, index, chosen)):
-        return True
-    if analysis.wants_figure and best.lexical < MIN_FIGURE_LEXICAL and names_more_than_a_measure(analysis, index):
-        return True  # the number found sits in a sentence that shares almost nothing with the question
+    if chosen[0].score < load_scorer().threshold(answer_kind(analysis)):
+        return True  # no candidate is probable evidence (threshold fitted in assistant/data/scorer.json)
     if analysis.wants_count and not any(states_a_number(c.text) for c in chosen):
         return True  # "how many" with no number anywhere in the evidence
     if counted_thing_missing(analysis, chosen):
         return True
     asked_units = question_units(analysis)
-    if analysis.wants_figure and not any(c.figures for c in chosen):
-        # "How much did X cost" is answered by a sum only; other "how much" questions by a sentence too.
-        return best.lexical < 0.5 or "EUR" in asked_units
+    if analysis.wants_figure and "EUR" in asked_units and not any(c.figures for c in chosen):
+        return True  # "How much did X cost" is answered by a sum only
     if (analysis.wants_figure and asked_units == {"%"}
             and not any(c.primary and c.primary.unit == "%" or "\t" in c.text for c in chosen)):
         return True  # a rate or percentage asked, and no percentage (nor a table's share column) found

@@ -4,6 +4,7 @@ all go through `Assistant.ask`."""
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Iterator
 
 from assistant import texts
@@ -11,14 +12,14 @@ from assistant.compose import compose_answer, compose_refusal, prepend_fact_line
 from assistant.fact_answers import change_answer, compare_projects
 from assistant.facts import DURATION_RE, LEAST_RE, MOST_RE, FactIndex, is_comparison
 from assistant.field_answers import across_projects, asked_fields, is_across_projects, project_field
-from assistant.fields import FieldIndex
+from assistant.fields import FieldIndex, FieldMatch
 from assistant.fitted import FITTED
 from assistant.generation import Generator
 from assistant.conversation import Conversation, Turn
-from assistant.evidence import candidates, score_candidates, select
+from assistant.evidence import Candidate, candidates, score_candidates, select
 from assistant.index import IndexView
 from assistant.project_meaning import ProjectMeaning
-from assistant.query import analyse, name_terms_of
+from assistant.query import QueryAnalysis, analyse, name_terms_of
 from assistant.refusal import asks_for_a_part_not_given, out_of_corpus, should_refuse, specific_place
 from assistant.retrieval import HankeRetriever, Hit, HybridSearcher
 from core.settings import Settings, get_settings
@@ -28,6 +29,19 @@ from core.types import Answer, Document, Passage
 EVIDENCE_HITS = 6
 KEYWORD_LEADERS = 2
 SIBLING_SCORE_FACTOR = 0.5
+
+
+@dataclass
+class Gathered:
+    """A question's analysis, retrieval and scored candidates, before the answer is composed."""
+    resolved: str  # the question with a follow-up's project filled in
+    analysis: QueryAnalysis
+    vector: list[float]
+    named: set[str]  # the projects the question names
+    hits: list[Hit]
+    cands: list[Candidate]
+    in_corpus: bool
+    field_matches: list[FieldMatch]
 
 
 class QuestionError(ValueError):
@@ -74,10 +88,10 @@ class Assistant:
             raise QuestionError("unknown_project", project=project)
         return question
 
-    def ask(self, question: str, project: str | None = None, k: int | None = None,
-            conversation: Conversation | None = None, generate: bool = True) -> Answer:
-        started = time.perf_counter()
-        question = self.validate(question, project)
+    def gather(self, question: str, project: str | None = None, k: int | None = None,
+               conversation: Conversation | None = None) -> Gathered:
+        """Everything an answer is chosen from: the question's analysis, the retrieved chunks and every
+        candidate sentence with its features and fitted score (also what `hanke fit` learns from)."""
         names = self.index.name_words()
         own = analyse(question, names)
         resolved = question
@@ -95,7 +109,6 @@ class Assistant:
             meant = self.project_meaning.meant(vector)  # named in other words ("University of Helsinki's study")
         hits = self.searcher.search(resolved, max(k, EVIDENCE_HITS * 3), project or meant, analysis, vector=vector,
                                     named=sorted(named))
-        retrieved_ms = (time.perf_counter() - started) * 1000
         evidence_hits = hits[:EVIDENCE_HITS] + self.keyword_leaders(hits) + self.sibling_hits(
             resolved, analysis, hits, vector)
         evidence_hits += self.list_continuations(evidence_hits)
@@ -109,13 +122,25 @@ class Assistant:
         analysis.name_terms = name_terms_of(words(resolved), self.index.name_words(analysis.projects))
         cands = candidates(evidence_hits)
         analysis.focus_place = specific_place(analysis, self.index)
-        score_candidates(cands, analysis, self.index)
+        in_corpus = not out_of_corpus(analysis, self.index)
+        field_matches = self.fields.match(analysis, vector) if in_corpus else []
+        score_candidates(cands, analysis, self.index, named | ({project} if project else set()),
+                         {m.label: m.score for m in field_matches})
+        return Gathered(resolved, analysis, vector, named, hits, cands, in_corpus, field_matches)
+
+    def ask(self, question: str, project: str | None = None, k: int | None = None,
+            conversation: Conversation | None = None, generate: bool = True) -> Answer:
+        started = time.perf_counter()
+        question = self.validate(question, project)
+        k = k or self.settings.top_k
+        gathered = self.gather(question, project, k, conversation)
+        resolved, analysis, vector, named = gathered.resolved, gathered.analysis, gathered.vector, gathered.named
+        hits, cands, in_corpus, field_matches = gathered.hits, gathered.cands, gathered.in_corpus, gathered.field_matches
+        retrieved_ms = (time.perf_counter() - started) * 1000
         chosen = select(cands, analysis, self.settings.answer_sentences)
         ranked = sorted(cands, key=lambda c: -c.score)
         found = not should_refuse(analysis, self.index, hits, chosen, cands)
         citations_from_facts = False
-        in_corpus = not out_of_corpus(analysis, self.index)
-        field_matches = self.fields.match(analysis, vector) if in_corpus else []
         fields = asked_fields(field_matches, self.fields)
         comparison = None
         comparative = in_corpus and not project and is_comparison(resolved, sorted(named))

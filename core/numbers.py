@@ -16,6 +16,9 @@ NUMBER_RE = re.compile(
     r"(\s*(?:%|€|euroa|e\b|milj\.?|kpl|henkilö\w*|asiak\w*|yritys\w*|yrityst\w*|työnantaj\w*|päivä\w*))?",
     re.IGNORECASE)
 DATE_RE = re.compile(r"\b\d{1,2}\.\d{1,2}\.(?:19|20)\d{2}\b")
+# A Finnish phone number ("040 182 1387", "+358 40 182 1387") counts nothing: a figure never starts
+# with a 0 followed by more digits.
+PHONE_RE = re.compile(r"(?<![\w.,])(?:\+358\s?\d{1,3}|0\d{1,3})(?:[ \-]\d{2,4}){1,3}(?!\d)")
 YEAR_RE = re.compile(r"^(199\d|20[0-4]\d)$")
 
 
@@ -35,7 +38,7 @@ def parse_finnish_number(text: str) -> float:
 
 def find_figures(sentence: str, include_years: bool = False) -> list[Figure]:
     """Numbers in a sentence, leaving out dates and (unless asked) bare years and list numbering."""
-    dates = [m.span() for m in DATE_RE.finditer(sentence)]
+    dates = [m.span() for m in DATE_RE.finditer(sentence)] + [m.span() for m in PHONE_RE.finditer(sentence)]
     figures = []
     for match in NUMBER_RE.finditer(sentence):
         start, end = match.span(1)

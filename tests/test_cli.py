@@ -16,7 +16,7 @@ def run(args, settings, stdin=None, timeout=300):
                           input=stdin, timeout=timeout)
 
 
-@pytest.mark.parametrize("command", ["ingest", "remove", "ask", "chat", "docs", "project", "serve", "eval"])
+@pytest.mark.parametrize("command", ["ingest", "remove", "ask", "chat", "docs", "project", "serve", "eval", "fit"])
 def test_every_command_has_help(command, small_settings):
     result = run([command, "--help"], small_settings)
     assert result.returncode == 0 and "Usage" in result.stdout

@@ -19,6 +19,12 @@ def test_codes_and_names_hold_no_figure():
     assert [f.value for f in find_figures("lääkäripalveluista (155 000e) ja 15-sivuinen opas")] == [155000, 15]
 
 
+def test_phone_numbers_hold_no_figure():
+    assert find_figures("Yhteyshenkilön puhelinnumero: 040 182 1387") == []
+    assert find_figures("puh. +358 40 182 1387") == []
+    assert [f.text for f in find_figures("Osuus oli 0,5 % ja tulos 0 0")] == ["0,5", "0", "0"]
+
+
 def test_formats_for_the_reader():
     assert format_number(1379106.07, "en") == "1,379,106.07"
     assert format_number(1379106.07, "fi") == "1 379 106,07"
