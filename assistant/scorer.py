@@ -8,8 +8,8 @@ and one other candidate of the same question, so that what is learned is which c
 question answers it, not how answerable questions are on the whole. A second, one-variable
 logistic regression turns the score into the probability that the candidate is evidence. The answer
 leads with the most probable candidate; the question is refused when no candidate is probable
-enough (the threshold is chosen on the development data so that at most 5 % of answerable questions
-are refused). The weights live in assistant/data/scorer.json, never in code.
+enough (a threshold per kind of answer asked, chosen on the development data so that at most 5 % of
+answerable questions are refused). The weights live in assistant/data/scorer.json, never in code.
 """
 
 from __future__ import annotations
