@@ -68,13 +68,11 @@ def is_evidence(text: str, question: Question) -> bool:
 
 def collect(assistant, questions: list[Question]) -> list[Row]:
     rows = []
-    for number, question in enumerate(questions):
-        # Ids repeat across sets (the tuning and held-out sets both have q001): the position keys a question.
-        key = f"{number}:{question.id}"
+    for question in questions:
         gathered = assistant.gather(question.question)
         for cand in gathered.cands:
             label = int(question.answerable and is_evidence(cand.text, question))
-            rows.append(Row(key, question.answerable, [cand.features[f] for f in FEATURES], label,
+            rows.append(Row(question.id, question.answerable, [cand.features[f] for f in FEATURES], label,
                             answer_kind(gathered.analysis)))
     return rows
 
