@@ -74,7 +74,6 @@ class Scorer:
         self.answer_thresholds = {kind: float(t) for kind, t in data.get("answer_thresholds", {}).items()}
         # A further sentence is shown when its probability reaches this share of the best one's.
         self.follower_ratio = float(data["follower_ratio"])
-        self.data = data
 
     def score(self, features: dict[str, float]) -> float:
         return sum(w * features.get(name, 0.0) for w, name in zip(self.weights, FEATURES))

@@ -41,17 +41,19 @@ class Row:
     answerable: bool
     features: list[float]
     label: int
-    kind: str = "other"  # what the question asks for (assistant.scorer.answer_kind)
+    kind: str = "other"  # what the question asks for (assistant.evidence.answer_kind)
+
+
+def set_questions(path: str, half: str | None) -> list[Question]:
+    """A question set, or only its DEV half (half="odd": the odd-numbered ids)."""
+    questions = load_questions(REPO / path)
+    if half == "odd":
+        questions = [q for q in questions if int("".join(ch for ch in q.id if ch.isdigit()) or 0) % 2 == 1]
+    return questions
 
 
 def training_questions() -> list[Question]:
-    questions = []
-    for path, half in TRAINING_SETS:
-        for q in load_questions(REPO / path):
-            if half == "odd" and int("".join(ch for ch in q.id if ch.isdigit()) or 0) % 2 == 0:
-                continue
-            questions.append(q)
-    return questions
+    return [q for path, half in TRAINING_SETS for q in set_questions(path, half)]
 
 
 def is_evidence(text: str, question: Question) -> bool:
@@ -136,8 +138,7 @@ def answer_threshold(rows: list[Row], probability: np.ndarray) -> float:
         return sum((label if p >= threshold else 0) if a else p < threshold for a, p, label in best)
 
     allowed = [t for t in options if sum(a and p < t for a, p, _ in best) / answerable <= MAX_ANSWERABLE_REFUSED]
-    most = max(right(t) for t in allowed)
-    return next(t for t in allowed if right(t) == most) - 1e-6
+    return min(allowed, key=lambda t: (-right(t), t)) - 1e-6
 
 
 # A kind of question gets its own threshold only with this many unanswerable development questions.
@@ -193,7 +194,7 @@ def fit(rows: list[Row]) -> dict:
 # How many further sentences an answer shows is chosen on the training questions: the share of the
 # best candidate's probability a further one must reach. Answers should be short: a larger share
 # (fewer sentences) wins when its accuracy is within FOLLOWER_TIE of the best (one point: about three
-# of the 283 training questions).
+# training questions).
 FOLLOWER_RATIOS = (0.1, 0.25, 0.4)
 
 
@@ -270,9 +271,7 @@ def run_cli(out: Path = SCORER_FILE) -> None:
                   f"unanswerable refused {data['training']['unanswerable_refused']:.0%}. Wrote {out}.")
     scorer.load_scorer.cache_clear()
     for path, half in DEV_REPORT_SETS:
-        questions = [q for q in load_questions(REPO / path)
-                     if half != "odd" or int("".join(ch for ch in q.id if ch.isdigit()) or 0) % 2 == 1]
-        metrics = evaluate_pipeline(HankePipeline(assistant), questions, k=5).metrics
+        metrics = evaluate_pipeline(HankePipeline(assistant), set_questions(path, half), k=5).metrics
         console.print(f"{path}{' (DEV half)' if half else ''}: " + ", ".join(
             f"{key} {metrics[key]:.3f}" for key in ("hit@5", "answer_accuracy", "refused_unanswerable",
                                                     "answered_answerable") if metrics.get(key) is not None))
