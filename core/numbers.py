@@ -37,12 +37,13 @@ def parse_finnish_number(text: str) -> float:
 
 
 def find_figures(sentence: str, include_years: bool = False) -> list[Figure]:
-    """Numbers in a sentence, leaving out dates and (unless asked) bare years and list numbering."""
-    dates = [m.span() for m in DATE_RE.finditer(sentence)] + [m.span() for m in PHONE_RE.finditer(sentence)]
+    """Numbers in a sentence, leaving out dates, phone numbers and (unless asked) bare years and list
+    numbering."""
+    not_figures = [m.span() for pattern in (DATE_RE, PHONE_RE) for m in pattern.finditer(sentence)]
     figures = []
     for match in NUMBER_RE.finditer(sentence):
         start, end = match.span(1)
-        if any(s <= start < e for s, e in dates):
+        if any(s <= start < e for s, e in not_figures):
             continue
         raw = match.group(1)
         if not include_years and YEAR_RE.match(raw):
