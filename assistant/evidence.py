@@ -108,10 +108,26 @@ LENGTH_UNIT = 200
 MAX_POSITION = 10
 
 
+def without_identity(text: str, identity: set[str]) -> str:
+    """The question without the words that only name its project ("What kind of unit is the
+    Länsi-Pohja joint municipal authority setting up…" → "What kind of unit is the joint municipal
+    authority setting up…"): what is asked, for comparing with sentences by meaning."""
+    kept = []
+    for token in re.findall(r"\w[\w'-]*|[^\w\s]", text):
+        found = lemmas(token) if token[0].isalnum() else []
+        if token[0].isalnum() and (token.lower() in identity or (found and found[0] in identity)):
+            continue
+        kept.append(token)
+    return " ".join(kept)
+
+
 def score_candidates(cands: list[Candidate], analysis: QueryAnalysis, index: IndexView,
-                     named: set[str] | None = None, field_scores: dict[str, float] | None = None) -> None:
+                     named: set[str] | None = None, field_scores: dict[str, float] | None = None,
+                     content_similarity: list[float] | None = None) -> None:
     """Describe every candidate by its features (assistant/scorer.py) and score it with the fitted
-    model: cand.score is the probability that the candidate is evidence for the answer."""
+    model: cand.score is the probability that the candidate is evidence for the answer.
+    `content_similarity`: per candidate, the cosine of its sentence and the question's content
+    (core/sentence_vectors.py); 0 where not given."""
     key = {t for t in analysis.key_terms if index.knows(t)} or analysis.key_terms
     # Project names and places pick the project, which retrieval already did; in a sentence they
     # say little about whether it answers.
@@ -130,7 +146,8 @@ def score_candidates(cands: list[Candidate], analysis: QueryAnalysis, index: Ind
     asked = key - identity - analysis.modifiers - MEASURE_TERMS
     named = named or set()
     field_scores = field_scores or {}
-    for cand in cands:
+    similarity = content_similarity or [0.0] * len(cands)
+    for cand, meaning in zip(cands, similarity):
         sentence_lemmas = text_lemmas(cand.text)
         if len(cand.text) < SHORT_SENTENCE or "\t" in cand.text:
             # "Suunniteltu: 465" or a form row means something only under its heading
@@ -180,6 +197,7 @@ def score_candidates(cands: list[Candidate], analysis: QueryAnalysis, index: Ind
             "heading_lexical": sum(weight[t] for t in key & text_lemmas(cand.hit.chunk.section)) / total_idf,
             "top_chunk": float(cand.hit.score >= top_hit),
             "asked_term": float(bool(asked & cand.matched)),
+            "content_dense": meaning,
         }
     most = max((c.lexical for c in cands), default=0.0)
     scorer = load_scorer()

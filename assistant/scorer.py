@@ -50,6 +50,7 @@ FEATURES = (
     "top_chunk",          # the chunk is retrieval's first
     "most_lexical",       # no other candidate covers more of the question
     "asked_term",         # it holds a word of what is asked, beyond the project's name and the measure
+    "content_dense",      # cosine of the sentence and the question without its project's names
 )
 
 

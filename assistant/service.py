@@ -16,12 +16,13 @@ from assistant.fields import FieldIndex, FieldMatch
 from assistant.fitted import FITTED
 from assistant.generation import Generator
 from assistant.conversation import Conversation, Turn
-from assistant.evidence import Candidate, candidates, score_candidates, select
+from assistant.evidence import Candidate, candidates, score_candidates, select, without_identity
 from assistant.index import IndexView
 from assistant.project_meaning import ProjectMeaning
 from assistant.query import QueryAnalysis, analyse, name_terms_of
 from assistant.refusal import asks_for_a_part_not_given, out_of_corpus, should_refuse, specific_place
 from assistant.retrieval import HankeRetriever, Hit, HybridSearcher
+from core.sentence_vectors import SentenceVectors
 from core.settings import Settings, get_settings
 from core.text_analysis import words
 from core.types import Answer, Document, Passage
@@ -73,6 +74,7 @@ class Assistant:
         self.searcher = HybridSearcher(self.index, embeddings)
         self.facts = FactIndex(self.index)
         self.fields = FieldIndex(self.index, embeddings)
+        self.sentence_vectors = SentenceVectors(embeddings, self.settings)
         self.project_meaning = ProjectMeaning(self.index, self.fields)
         self.generator = Generator.from_settings(self.settings)  # None unless HANKE_LLM_* is set
 
@@ -125,8 +127,15 @@ class Assistant:
         in_corpus = not out_of_corpus(analysis, self.index)
         field_matches = self.fields.match(analysis, vector) if in_corpus else []
         score_candidates(cands, analysis, self.index, named | ({project} if project else set()),
-                         {m.label: m.score for m in field_matches})
+                         {m.label: m.score for m in field_matches}, self.content_similarity(analysis, cands))
         return Gathered(resolved, analysis, vector, named, hits, cands, in_corpus, field_matches)
+
+    def content_similarity(self, analysis: QueryAnalysis, cands: list[Candidate]) -> list[float]:
+        """Cosine of each candidate sentence and the question's content (without its project's names)."""
+        if not cands:
+            return []
+        asked = self.sentence_vectors.question_vector(without_identity(analysis.text, analysis.identity(self.index)))
+        return [float(v) for v in self.sentence_vectors.vectors([c.text for c in cands]) @ asked]
 
     def ask(self, question: str, project: str | None = None, k: int | None = None,
             conversation: Conversation | None = None, generate: bool = True) -> Answer:

@@ -91,6 +91,11 @@ class Settings(BaseSettings):
         return self.model_cache / "embeddinggemma-300m"
 
     @property
+    def sentence_vector_dir(self) -> Path:
+        """A cache of sentence vectors shared by every index (core/sentence_vectors.py)."""
+        return self.model_cache / "sentence-vectors"
+
+    @property
     def model_name_or_path(self) -> str:
         return self.embedding_model or str(self.default_model_dir)
 

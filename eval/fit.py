@@ -70,11 +70,13 @@ def is_evidence(text: str, question: Question) -> bool:
 
 def collect(assistant, questions: list[Question]) -> list[Row]:
     rows = []
-    for question in questions:
+    for number, question in enumerate(questions):
+        # Ids repeat across sets (the tuning and held-out sets both have q001): the position keys a question.
+        key = f"{number}:{question.id}"
         gathered = assistant.gather(question.question)
         for cand in gathered.cands:
             label = int(question.answerable and is_evidence(cand.text, question))
-            rows.append(Row(question.id, question.answerable, [cand.features[f] for f in FEATURES], label,
+            rows.append(Row(key, question.answerable, [cand.features[f] for f in FEATURES], label,
                             answer_kind(gathered.analysis)))
     return rows
 
@@ -92,19 +94,26 @@ def groups(rows: list[Row]) -> dict[str, list[Row]]:
 def ranking_weights(rows: list[Row]) -> np.ndarray:
     """Weights that rank a question's evidence above its other candidates: a logistic regression
     without intercept on the feature differences of (evidence, other) pairs of the same question,
-    both ways round."""
+    both ways round. Each question weighs the same: otherwise a question with many candidates (a
+    long form) outweighs one with few, and the ranking learns the long forms (leave-project-out
+    top-1 on the corpus-dev DEV questions 0.583 → 0.667)."""
     from sklearn.linear_model import LogisticRegression
 
-    pairs = []
+    pairs, weights = [], []
     for cands in groups(rows).values():
         positives = [np.array(r.features) for r in cands if r.label]
         negatives = [np.array(r.features) for r in cands if not r.label]
-        pairs += [p - n for p in positives for n in negatives]
+        question_pairs = [p - n for p in positives for n in negatives]
+        if not question_pairs:
+            continue
+        pairs += question_pairs
+        weights += [1 / len(question_pairs)] * len(question_pairs)
     if not pairs:
         raise FitError("No development question has an evidence sentence among its candidates.")
     x = np.array(pairs)
+    w = np.array(weights) / np.mean(weights)
     model = LogisticRegression(C=REGULARISATION, max_iter=3000, fit_intercept=False)
-    model.fit(np.vstack([x, -x]), np.array([1] * len(x) + [0] * len(x)))
+    model.fit(np.vstack([x, -x]), np.array([1] * len(x) + [0] * len(x)), sample_weight=np.concatenate([w, w]))
     return model.coef_[0]
 
 

@@ -27,6 +27,7 @@ from typing import Callable, Iterable
 
 from core.disk import DiskFullError, as_disk_full, ensure_free
 from core.embeddings import document_text
+from core.sentence_vectors import SentenceVectors, chunk_sentences
 from core.settings import Settings, get_settings
 from core.store import DocumentStore, KeywordIndex, VectorStore, keyword_dir
 from core.text_analysis import tokens
@@ -183,6 +184,7 @@ class Ingestor:
                  progress: ProgressCallback | None = None):
         self.settings = settings or get_settings()
         self._embeddings = embeddings
+        self._sentence_vectors: SentenceVectors | None = None
         self.progress = progress or (lambda doc, done, total: None)
         self.documents = DocumentStore(self.settings.data_dir)
         self.vectors = VectorStore(self.settings)
@@ -195,6 +197,12 @@ class Ingestor:
             yield
         finally:
             self.stages[stage] = self.stages.get(stage, 0.0) + time.perf_counter() - started
+
+    @property
+    def sentence_vectors(self) -> SentenceVectors:
+        if self._sentence_vectors is None:
+            self._sentence_vectors = SentenceVectors(self.embeddings, self.settings)
+        return self._sentence_vectors
 
     @property
     def embeddings(self):
@@ -250,6 +258,8 @@ class Ingestor:
             with self.timed("embed"):
                 vectors.extend(self.embeddings.embed_documents(texts[i:i + step]))
             self.progress(record.document.doc, min(i + step, len(texts)), len(texts))
+        with self.timed("embed_sentences"):  # the answer scorer's sentence vectors, cached by text
+            self.sentence_vectors.vectors(chunk_sentences(record.chunks))
         self.write(record, vectors, replaces)
 
     def write(self, record: DocumentRecord, vectors: list[list[float]], replaces: bool) -> None:

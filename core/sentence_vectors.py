@@ -1,0 +1,108 @@
+"""Sentence vectors: how close in meaning each candidate sentence is to what the question asks.
+
+The answer scorer compares the question's content (the question without the words that only name
+its project) with every candidate sentence, both embedded with EmbeddingGemma. Lemma overlap misses
+a sentence that answers in other words ("which professionals…" → "ammatinvalintapsykologin ja
+terveydenhoitajan vastaanotto"); the chunk's vector cannot tell its sentences apart. Measured on the
+development questions: this cosine alone ranks the evidence first for 48 % of the questions of new
+projects, lemma overlap for 39 %, the whole question's cosine for 32 % (the project's name dominates
+it). See eval/README.md, sixth session.
+
+The vectors are a content-addressed cache (key: the model and the sentence's text), shared by every
+index on the machine: ingest fills it with each document's sentences, and a question embeds any
+candidate still missing. New vectors go to a shard file of their own, written to a temporary name
+and renamed, so concurrent processes never see half a file and a crash loses only the shard being
+written (its sentences are embedded again when needed).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+import uuid
+from pathlib import Path
+
+import numpy as np
+
+from core.settings import Settings, get_settings
+from core.sentences import split_sentences
+
+# EmbeddingGemma's prompts for a passage and for a question to be answered from passages.
+SENTENCE_PROMPT = "title: none | text: "
+QUESTION_PROMPT = "task: question answering | query: "
+# Many small shards (one per question that met new sentences) are merged into one past this count.
+MAX_SHARDS = 64
+
+
+def text_key(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def chunk_sentences(chunks) -> list[str]:
+    """The candidate sentences of these chunks, as the assistant splits them (assistant.evidence)."""
+    return [c.text[s - c.start:e - c.start] for c in chunks for s, e in split_sentences(c.text, c.start)]
+
+
+class SentenceVectors:
+    def __init__(self, embeddings, settings: Settings | None = None):
+        settings = settings or get_settings()
+        self.embeddings = embeddings
+        model = hashlib.sha1(settings.model_name_or_path.encode("utf-8")).hexdigest()[:12]
+        self.directory = settings.sentence_vector_dir / model
+        self._vectors: dict[str, np.ndarray] | None = None
+        self._lock = threading.Lock()
+
+    def question_vector(self, text: str) -> np.ndarray:
+        return np.asarray(self.embeddings.embed_documents([QUESTION_PROMPT + text])[0], dtype=np.float32)
+
+    def vectors(self, texts: list[str]) -> np.ndarray:
+        """One normalised vector per text (rows in the order given); missing ones are embedded and kept."""
+        with self._lock:
+            known = self._load()
+            missing = sorted({t for t in texts if text_key(t) not in known})
+            if missing:
+                new = np.asarray(self.embeddings.embed_documents([SENTENCE_PROMPT + t for t in missing]),
+                                 dtype=np.float32)
+                keys = [text_key(t) for t in missing]
+                known.update(zip(keys, new))
+                self._store(keys, new)
+            if not texts:
+                return np.zeros((0, 0), dtype=np.float32)
+            return np.vstack([known[text_key(t)] for t in texts])
+
+    def _load(self) -> dict[str, np.ndarray]:
+        if self._vectors is None:
+            self._vectors = {}
+            shards = sorted(self.directory.glob("*.npz")) if self.directory.is_dir() else []
+            for shard in shards:
+                try:
+                    with np.load(shard) as data:
+                        self._vectors.update(zip(data["keys"].tolist(), data["vectors"]))
+                except (OSError, ValueError, KeyError):
+                    continue  # a shard another process is replacing, or a damaged one: embedded again
+            if len(shards) > MAX_SHARDS and self._vectors:
+                self._merge(shards)
+        return self._vectors
+
+    def _store(self, keys: list[str], vectors: np.ndarray) -> Path | None:
+        """Write one shard; a cache that cannot be written (read-only home, full disk) only costs time."""
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            final = self.directory / f"{uuid.uuid4().hex}.npz"
+            temporary = final.with_suffix(".tmp")
+            with temporary.open("wb") as handle:
+                np.savez(handle, keys=np.array(keys), vectors=vectors)
+            os.replace(temporary, final)
+            return final
+        except OSError:
+            return None
+
+    def _merge(self, shards: list[Path]) -> None:
+        keys = list(self._vectors)
+        merged = self._store(keys, np.vstack([self._vectors[k] for k in keys]))
+        if merged is None:
+            return
+        for shard in shards:
+            if shard != merged:
+                shard.unlink(missing_ok=True)
