@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from assistant import texts
 from assistant.evidence import SHORT_SENTENCE, Candidate, figure_unit
@@ -61,6 +62,8 @@ def compose_answer(analysis: QueryAnalysis, chosen: list[Candidate], ranked: lis
     citations = [make_citation(n, cand) for n, cand in enumerate(chosen, start=1)]
     lines = []
     best_figure = chosen[0].primary if analysis.wants_figure else None
+    if best_figure is not None and not best_figure.unit and figure_unit(chosen[0]) == "EUR":
+        best_figure = replace(best_figure, unit="€")  # a row of a cost table: its heading says euros
     if best_figure is not None:
         lines.append(texts.FIGURE_LEAD[language].format(value=format_figure(best_figure, language)) + " [1].")
     in_finnish = language == "en" and any(finnishness(c.text) > 0.5 for c in chosen)

@@ -362,11 +362,16 @@ def figure_unit(cand: Candidate) -> str:
                 return UNIT_WORDS[lemma]
     if following and is_noun(following[0]):
         return "noun:" + lemmas(following[0])[0]  # "345 lääkäriaikaa" counts appointments, not people
-    if len(cand.text) < SHORT_SENTENCE:
-        for word in words(cand.hit.chunk.section.split("›")[-1]):
+    if len(cand.text) < SHORT_SENTENCE or "\t" in cand.text:
+        # A label line or table row counts what its heading names; a row of a cost or funding
+        # table (EURA's "Kustannusarvion ja rahoitussuunnitelman toteuma") counts euros.
+        label = cand.text[:cand.primary.start]
+        for word in words(cand.hit.chunk.section.split("›")[-1]) + words(label):
             for lemma in lemmas(word):
                 if lemma in UNIT_WORDS:
                     return UNIT_WORDS[lemma]
+                if lemma in MONEY_TERMS:
+                    return "EUR"
     return ""
 
 

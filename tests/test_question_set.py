@@ -1,5 +1,5 @@
-"""The evaluation question sets (the tuning set and the held-out set): schema, unique ids, sources
-that exist, evidence that is verbatim."""
+"""The evaluation question sets (tuning, held-out, the corpus-dev halves and validation sets): schema,
+unique ids, sources that exist, evidence that is verbatim."""
 
 import json
 from collections import Counter
@@ -9,7 +9,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 QUESTION_FILES = ("questions.jsonl", "questions_heldout.jsonl", "questions_corpusdev_dev.jsonl",
-                  "questions_corpusdev_test.jsonl")
+                  "questions_corpusdev_test.jsonl", "questions_corpusdev_val.jsonl", "questions_corpusdev_val2.jsonl")
 # Where each set's sources live: corpus/ or the development corpus of 30 more projects.
 SOURCE_DIRS = (REPO / "corpus", REPO / "eval" / "corpus-dev")
 CATEGORIES = {"goal", "change", "result", "figure", "cross_doc", "unanswerable", "meta"}
@@ -73,3 +73,6 @@ def test_corpus_dev_halves_are_split_by_project():
 
     dev, test = projects("questions_corpusdev_dev.jsonl"), projects("questions_corpusdev_test.jsonl")
     assert dev and test and not dev & test
+    # The validation sets ask about the DEV half's projects only.
+    for name in ("questions_corpusdev_val.jsonl", "questions_corpusdev_val2.jsonl"):
+        assert projects(name) and projects(name) <= dev, name

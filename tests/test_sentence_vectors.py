@@ -1,0 +1,85 @@
+"""Sentence vectors (core/sentence_vectors.py) with the real EmbeddingGemma model: the cache keeps
+what it embedded across processes, and the question's content finds a sentence that answers in
+other words."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from assistant.evidence import without_identity
+from core.sentence_vectors import MAX_SHARDS, SentenceVectors
+from core.settings import Settings
+
+
+class CountingEmbeddings:
+    """The real model, counting how many texts it was asked to embed (a spy, not a stand-in)."""
+
+    def __init__(self, embeddings):
+        self.embeddings = embeddings
+        self.embedded = 0
+
+    def embed_documents(self, texts):
+        self.embedded += len(texts)
+        return self.embeddings.embed_documents(texts)
+
+
+SENTENCES = [
+    "Paikalla on myös ammatinvalintapsykologin ja terveydenhoitajan vastaanotto.",
+    "Palvelu on toiminut vuodesta 2015.",
+    "Palvelupiste on avoinna maanantaista perjantaihin kello 10–17.",
+]
+
+
+def test_vectors_are_kept_and_read_back_without_the_model(tmp_path, embeddings):
+    settings = Settings(data_dir=tmp_path / "data", model_cache=tmp_path / "models")
+    first = CountingEmbeddings(embeddings)
+    vectors = SentenceVectors(first, settings).vectors(SENTENCES + SENTENCES[:1])
+    assert first.embedded == 3  # each distinct sentence once
+    assert vectors.shape[0] == 4 and np.allclose(vectors[0], vectors[3])
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-2)  # bfloat16 weights
+
+    second = CountingEmbeddings(embeddings)  # another process: reads the shards, embeds only the new one
+    again = SentenceVectors(second, settings).vectors(SENTENCES[::-1] + ["Hanke päättyi vuonna 2020."])
+    assert second.embedded == 1
+    assert np.allclose(again[0], vectors[2], atol=1e-6)
+
+
+def test_many_shards_are_merged_into_one(tmp_path, embeddings):
+    settings = Settings(data_dir=tmp_path / "data", model_cache=tmp_path / "models")
+    store = SentenceVectors(embeddings, settings)
+    for n in range(MAX_SHARDS + 1):
+        store.vectors([f"Lause numero {n}."])
+    assert len(list(store.directory.glob("*.npz"))) == MAX_SHARDS + 1
+    merged = SentenceVectors(CountingEmbeddings(embeddings), settings)
+    merged.vectors(["Lause numero 0."])
+    assert merged.embeddings.embedded == 0
+    assert len(list(store.directory.glob("*.npz"))) == 1
+
+
+def test_an_unwritable_cache_only_costs_time(tmp_path, embeddings):
+    blocker = tmp_path / "models"
+    blocker.write_text("a file where the cache folder would be")
+    settings = Settings(data_dir=tmp_path / "data", model_cache=blocker)
+    vectors = SentenceVectors(embeddings, settings).vectors(SENTENCES[:2])
+    assert vectors.shape[0] == 2
+
+
+@pytest.mark.parametrize("question,answer", [
+    ("Which experts receive clients there?", 0),
+    ("Since when has the service been running?", 1),
+    ("When is it open?", 2),
+    ("Milloin palvelupiste on auki?", 2),
+])
+def test_the_question_content_finds_a_sentence_that_answers_in_other_words(tmp_path, embeddings, question, answer):
+    """Few or no shared words: the sentence vectors (in order) and the question prompt find the answer."""
+    settings = Settings(data_dir=tmp_path / "data", model_cache=tmp_path / "models")
+    store = SentenceVectors(embeddings, settings)
+    similarity = store.vectors(SENTENCES) @ store.question_vector(question)
+    assert int(np.argmax(similarity)) == answer, similarity
+
+
+def test_without_identity_drops_only_the_project_naming_words():
+    identity = {"ohjaamo", "helsinki"}
+    assert without_identity("Ketä Ohjaamo Helsingissä palvelee?", identity) == "Ketä palvelee ?"
+    assert without_identity("Who does Ohjaamo serve?", identity) == "Who does serve ?"
