@@ -50,7 +50,8 @@ class SentenceVectors:
         self.embeddings = embeddings
         model = hashlib.sha1(settings.model_name_or_path.encode("utf-8")).hexdigest()[:12]
         self.directory = settings.sentence_vector_dir / model
-        self._vectors: dict[str, np.ndarray] | None = None
+        self._vectors: dict[str, np.ndarray] = {}
+        self._read: set[Path] = set()  # the shards already read
         self._lock = threading.Lock()
 
     def question_vector(self, text: str) -> np.ndarray:
@@ -59,7 +60,9 @@ class SentenceVectors:
     def vectors(self, texts: list[str]) -> np.ndarray:
         """One normalised vector per text (rows in the order given); missing ones are embedded and kept."""
         with self._lock:
-            known = self._load()
+            known = self._vectors if self._read else self._load()
+            if any(text_key(t) not in known for t in texts):
+                known = self._load()  # another process (an upload's ingest) may have embedded them
             missing = sorted({t for t in texts if text_key(t) not in known})
             if missing:
                 new = np.asarray(self.embeddings.embed_documents([SENTENCE_PROMPT + t for t in missing]),
@@ -72,17 +75,20 @@ class SentenceVectors:
             return np.vstack([known[text_key(t)] for t in texts])
 
     def _load(self) -> dict[str, np.ndarray]:
-        if self._vectors is None:
-            self._vectors = {}
-            shards = sorted(self.directory.glob("*.npz")) if self.directory.is_dir() else []
-            for shard in shards:
-                try:
-                    with np.load(shard) as data:
-                        self._vectors.update(zip(data["keys"].tolist(), data["vectors"]))
-                except (OSError, ValueError, KeyError):
-                    continue  # a shard another process is replacing, or a damaged one: embedded again
-            if len(shards) > MAX_SHARDS and self._vectors:
-                self._merge(shards)
+        """Read the shards not read yet (3 KB a sentence in memory and on disk)."""
+        shards = sorted(self.directory.glob("*.npz")) if self.directory.is_dir() else []
+        for shard in shards:
+            if shard in self._read:
+                continue
+            try:
+                with np.load(shard) as data:
+                    self._vectors.update(zip(data["keys"].tolist(), data["vectors"]))
+                self._read.add(shard)
+            except (OSError, ValueError, KeyError):
+                continue  # a shard another process is replacing, or a damaged one: embedded again
+        self._read.add(self.directory)  # marks that the folder was read once, even when empty
+        if len(shards) > MAX_SHARDS and self._vectors:
+            self._merge(shards)
         return self._vectors
 
     def _store(self, keys: list[str], vectors: np.ndarray) -> Path | None:
@@ -94,6 +100,7 @@ class SentenceVectors:
             with temporary.open("wb") as handle:
                 np.savez(handle, keys=np.array(keys), vectors=vectors)
             os.replace(temporary, final)
+            self._read.add(final)
             return final
         except OSError:
             return None

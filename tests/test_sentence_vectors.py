@@ -45,6 +45,15 @@ def test_vectors_are_kept_and_read_back_without_the_model(tmp_path, embeddings):
     assert np.allclose(again[0], vectors[2], atol=1e-6)
 
 
+def test_sentences_another_process_embedded_are_read_not_embedded_again(tmp_path, embeddings):
+    settings = Settings(data_dir=tmp_path / "data", model_cache=tmp_path / "models")
+    server = SentenceVectors(CountingEmbeddings(embeddings), settings)
+    server.vectors(SENTENCES[:1])
+    SentenceVectors(embeddings, settings).vectors(SENTENCES[1:])  # an upload's ingest, in its own process
+    server.vectors(SENTENCES)
+    assert server.embeddings.embedded == 1
+
+
 def test_many_shards_are_merged_into_one(tmp_path, embeddings):
     settings = Settings(data_dir=tmp_path / "data", model_cache=tmp_path / "models")
     store = SentenceVectors(embeddings, settings)
