@@ -16,7 +16,7 @@ from assistant.index import IndexView
 from assistant.query import ORDINAL_REACH, QueryAnalysis
 from assistant.retrieval import Hit
 from assistant.scorer import load_scorer
-from core.sentences import split_sentences
+from core.sentences import chunk_sentences
 from core.text_analysis import is_noun, lemmas, looks_like_person, related_lemmas, words
 
 BOILERPLATE_RE = re.compile(r"^(Ei liity suoraan hankkeen tavoitteisiin\.?|Ei relevantti.*|Ei vaikutusta\.?)$")
@@ -88,8 +88,7 @@ def candidates(hits: list[Hit]) -> list[Candidate]:
     out = []
     for hit in hits:
         chunk = hit.chunk
-        for position, (start, end) in enumerate(split_sentences(chunk.text, chunk.start)):
-            text = chunk.text[start - chunk.start:end - chunk.start]
+        for position, (start, end, text) in enumerate(chunk_sentences(chunk)):
             out.append(Candidate(hit, start, end, text, position))
     return out
 

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from core.settings import Settings, get_settings
-from core.sentences import split_sentences
+from core.sentences import chunk_sentences
 
 # EmbeddingGemma's prompts for a passage and for a question to be answered from passages.
 SENTENCE_PROMPT = "title: none | text: "
@@ -39,9 +39,9 @@ def text_key(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
-def chunk_sentences(chunks) -> list[str]:
-    """The candidate sentences of these chunks, as the assistant splits them (assistant.evidence)."""
-    return [c.text[s - c.start:e - c.start] for c in chunks for s, e in split_sentences(c.text, c.start)]
+def sentence_texts(chunks) -> list[str]:
+    """The candidate sentences of these chunks, split as the assistant splits them."""
+    return [text for chunk in chunks for _, _, text in chunk_sentences(chunk)]
 
 
 class SentenceVectors:
@@ -59,22 +59,21 @@ class SentenceVectors:
 
     def vectors(self, texts: list[str]) -> np.ndarray:
         """One normalised vector per text (rows in the order given); missing ones are embedded and kept."""
+        keys = [text_key(t) for t in texts]
         with self._lock:
-            known = self._vectors if self._read else self._load()
-            if any(text_key(t) not in known for t in texts):
-                known = self._load()  # another process (an upload's ingest) may have embedded them
-            missing = sorted({t for t in texts if text_key(t) not in known})
+            if any(k not in self._vectors for k in keys):
+                self._load()  # first use, or another process (an upload's ingest) embedded them since
+            missing = {text_key(t): t for t in sorted(set(texts)) if text_key(t) not in self._vectors}
             if missing:
-                new = np.asarray(self.embeddings.embed_documents([SENTENCE_PROMPT + t for t in missing]),
+                new = np.asarray(self.embeddings.embed_documents([SENTENCE_PROMPT + t for t in missing.values()]),
                                  dtype=np.float32)
-                keys = [text_key(t) for t in missing]
-                known.update(zip(keys, new))
-                self._store(keys, new)
+                self._vectors.update(zip(missing, new))
+                self._store(list(missing), new)
             if not texts:
                 return np.zeros((0, 0), dtype=np.float32)
-            return np.vstack([known[text_key(t)] for t in texts])
+            return np.vstack([self._vectors[k] for k in keys])
 
-    def _load(self) -> dict[str, np.ndarray]:
+    def _load(self) -> None:
         """Read the shards not read yet (3 KB a sentence in memory and on disk)."""
         shards = sorted(self.directory.glob("*.npz")) if self.directory.is_dir() else []
         for shard in shards:
@@ -86,10 +85,8 @@ class SentenceVectors:
                 self._read.add(shard)
             except (OSError, ValueError, KeyError):
                 continue  # a shard another process is replacing, or a damaged one: embedded again
-        self._read.add(self.directory)  # marks that the folder was read once, even when empty
         if len(shards) > MAX_SHARDS and self._vectors:
             self._merge(shards)
-        return self._vectors
 
     def _store(self, keys: list[str], vectors: np.ndarray) -> Path | None:
         """Write one shard; a cache that cannot be written (read-only home, full disk) only costs time."""

@@ -64,3 +64,10 @@ def split_sentences(text: str, base: int = 0) -> list[tuple[int, int]]:
             spans.append((start + lead + offset, start + len(tail) + offset))
         offset += len(line) + 1
     return [(base + s, base + e) for s, e in spans if text[s:e].strip(" .\t")]
+
+
+def chunk_sentences(chunk) -> list[tuple[int, int, str]]:
+    """A chunk's sentences as (absolute start, end, text): the answer's candidates
+    (assistant/evidence.py), and the texts whose vectors ingest caches (core/sentence_vectors.py)."""
+    return [(start, end, chunk.text[start - chunk.start:end - chunk.start])
+            for start, end in split_sentences(chunk.text, chunk.start)]

@@ -27,7 +27,7 @@ from typing import Callable, Iterable
 
 from core.disk import DiskFullError, as_disk_full, ensure_free
 from core.embeddings import document_text
-from core.sentence_vectors import SentenceVectors, chunk_sentences
+from core.sentence_vectors import SentenceVectors, sentence_texts
 from core.settings import Settings, get_settings
 from core.store import DocumentStore, KeywordIndex, VectorStore, keyword_dir
 from core.text_analysis import tokens
@@ -259,7 +259,7 @@ class Ingestor:
                 vectors.extend(self.embeddings.embed_documents(texts[i:i + step]))
             self.progress(record.document.doc, min(i + step, len(texts)), len(texts))
         with self.timed("embed_sentences"):  # the answer scorer's sentence vectors, cached by text
-            self.sentence_vectors.vectors(chunk_sentences(record.chunks))
+            self.sentence_vectors.vectors(sentence_texts(record.chunks))
         self.write(record, vectors, replaces)
 
     def write(self, record: DocumentRecord, vectors: list[list[float]], replaces: bool) -> None:
