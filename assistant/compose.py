@@ -53,6 +53,15 @@ def find_disagreement(chosen: list[Candidate], ranked: list[Candidate]) -> Candi
     return None
 
 
+def shown_figure(cand: Candidate):
+    """The candidate's figure as the answer writes it: a row of a cost table counts euros, which its
+    heading says rather than the row ("Kustannukset yhteensä\t1 379 106,07" → 1 379 106,07 €)."""
+    figure = cand.primary
+    if figure is not None and not figure.unit and figure_unit(cand) == "EUR":
+        return replace(figure, unit="€")
+    return figure
+
+
 def compose_answer(analysis: QueryAnalysis, chosen: list[Candidate], ranked: list[Candidate]
                    ) -> tuple[str, list[Citation]]:
     language = analysis.language
@@ -61,9 +70,7 @@ def compose_answer(analysis: QueryAnalysis, chosen: list[Candidate], ranked: lis
         chosen = chosen[:2] + [disagreeing]
     citations = [make_citation(n, cand) for n, cand in enumerate(chosen, start=1)]
     lines = []
-    best_figure = chosen[0].primary if analysis.wants_figure else None
-    if best_figure is not None and not best_figure.unit and figure_unit(chosen[0]) == "EUR":
-        best_figure = replace(best_figure, unit="€")  # a row of a cost table: its heading says euros
+    best_figure = shown_figure(chosen[0]) if analysis.wants_figure else None
     if best_figure is not None:
         lines.append(texts.FIGURE_LEAD[language].format(value=format_figure(best_figure, language)) + " [1].")
     in_finnish = language == "en" and any(finnishness(c.text) > 0.5 for c in chosen)
@@ -73,8 +80,8 @@ def compose_answer(analysis: QueryAnalysis, chosen: list[Candidate], ranked: lis
     if disagreeing is not None:
         n_best, n_other = 1, chosen.index(disagreeing) + 1
         values = texts.AND[language].join([
-            f"{format_figure(chosen[0].primary, language)} [{n_best}]",
-            f"{format_figure(disagreeing.primary, language)} [{n_other}]"])
+            f"{format_figure(shown_figure(chosen[0]), language)} [{n_best}]",
+            f"{format_figure(shown_figure(disagreeing), language)} [{n_other}]"])
         lines.append(texts.DISAGREEMENT[language].format(values=values))
     return "\n".join(lines), citations
 
