@@ -18,14 +18,31 @@ def _quote(text: str) -> str:
     return " ".join(text.replace("\t", " ").split())
 
 
-def _source_label(cand: Candidate, language: str) -> str:
+def _document_label(cand: Candidate, language: str) -> str:
+    """"Hankekuvaus, S20118": the document a run of quotes comes from."""
     document = cand.hit.document
-    parts = [texts.TYPE_LABEL[language][document.type]]
-    if document.project:
-        parts.append(document.project)
-    if len(cand.text) < SHORT_SENTENCE and cand.hit.chunk.section:
-        parts.append(cand.hit.chunk.section.split(" › ")[-1])  # a bare "Suunniteltu: 465" needs its heading
-    return ", ".join(parts)
+    label = texts.TYPE_LABEL[language][document.type]
+    label = label[:1].upper() + label[1:]
+    return f"{label}, {document.project}" if document.project else label
+
+
+def quote_lines(cands: list[Candidate], language: str) -> list[str]:
+    """The quotes, each under the document it comes from: a label line per run of quotes from one
+    document, so that a source is named once rather than after every quote (the citations carry
+    the section and the offsets). A bare row ("Suunniteltu: 465") keeps its heading beside it."""
+    in_finnish = language == "en" and any(finnishness(c.text) > 0.5 for c in cands)
+    lines: list[str] = []
+    current = None
+    for n, cand in enumerate(cands, start=1):
+        if cand.hit.chunk.doc != current:
+            note = texts.QUOTES_IN_FINNISH[language] if in_finnish and current is None else ""
+            current = cand.hit.chunk.doc
+            lines.append(f"{_document_label(cand, language)}{note}:")
+        heading = ""
+        if len(cand.text) < SHORT_SENTENCE and cand.hit.chunk.section:
+            heading = f" ({cand.hit.chunk.section.split(' › ')[-1]})"
+        lines.append(f"„{_quote(cand.text)}“{heading} [{n}]")
+    return lines
 
 
 def make_citation(n: int, cand: Candidate) -> Citation:
@@ -73,10 +90,7 @@ def compose_answer(analysis: QueryAnalysis, chosen: list[Candidate], ranked: lis
     best_figure = shown_figure(chosen[0]) if analysis.wants_figure else None
     if best_figure is not None:
         lines.append(texts.FIGURE_LEAD[language].format(value=format_figure(best_figure, language)) + " [1].")
-    in_finnish = language == "en" and any(finnishness(c.text) > 0.5 for c in chosen)
-    lines.append(texts.ACCORDING_TO[language][:-1] + (texts.QUOTES_IN_FINNISH[language] if in_finnish else "") + ":")
-    for n, cand in enumerate(chosen, start=1):
-        lines.append(f"„{_quote(cand.text)}“ ({_source_label(cand, language)}) [{n}]")
+    lines += quote_lines(chosen, language)
     if disagreeing is not None:
         n_best, n_other = 1, chosen.index(disagreeing) + 1
         values = texts.AND[language].join([
@@ -93,8 +107,7 @@ def compose_refusal(analysis: QueryAnalysis, hits: list[Hit], closest: list[Cand
     citations = [make_citation(n, cand) for n, cand in enumerate(closest, start=1)]
     if closest:
         lines.append(texts.CLOSEST_PASSAGES[language])
-        for n, cand in enumerate(closest, start=1):
-            lines.append(f"„{_quote(cand.text)}“ ({_source_label(cand, language)}) [{n}]")
+        lines += quote_lines(closest, language)
     return "\n".join(lines), citations
 
 

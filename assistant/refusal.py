@@ -73,13 +73,24 @@ def unknown_share(analysis: QueryAnalysis, index: IndexView) -> float:
         if finnish_terms(word.lower()) or index.knows(word.lower()):
             continue
         base = lemmas(word)[0]
-        if index.knows(base) or (len(lemmas(word)) > 1 and index.knows_compound(base)):
+        if index.knows(base) or (len(lemmas(word)) > 1 and index.knows_compound(base)) or knows_modifier(word, index):
             continue
         # English: only Finnish words of the question count (an English word the glossary lacks
         # says nothing about the documents); Finnish: nouns.
         if (analysis.language == "en" and is_finnish_word(word)) or (analysis.language == "fi" and is_noun(word)):
             unknown += 1
     return unknown / len(content)
+
+
+def knows_modifier(word: str, index: IndexView) -> bool:
+    """A compound whose head says nothing (a stop lemma: "keikkatyöhanke", "hoitajapulahanke" name a
+    project by its topic) means what its modifier means, so it is known when the modifier is."""
+    parts = lemmas(word)
+    base, head = parts[0], parts[-1]
+    if len(parts) < 3 or head not in FINNISH_STOP_LEMMAS or not base.endswith(head):
+        return False
+    modifier = base[:-len(head)]
+    return index.knows(modifier) or index.knows_compound(modifier)
 
 
 def out_of_corpus(analysis: QueryAnalysis, index: IndexView) -> bool:

@@ -10,7 +10,6 @@ REFUSAL = {
     "en": "The documents do not answer this question.",
 }
 CLOSEST_PASSAGES = {"fi": "Lähimmät kohdat asiakirjoissa:", "en": "The closest passages in the documents:"}
-ACCORDING_TO = {"fi": "Asiakirjojen mukaan:", "en": "According to the documents:"}
 QUOTES_IN_FINNISH = {"fi": "", "en": " (quoted in Finnish)"}
 FIGURE_LEAD = {"fi": "Luku: {value}", "en": "The figure: {value}"}
 DISAGREEMENT = {

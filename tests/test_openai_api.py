@@ -169,7 +169,7 @@ def test_the_page_shows_llm_tokens_then_the_checked_answer_with_a_note(browser, 
               window.__seen.push(e.textContent); }).observe(document.getElementById('messages'),
             {subtree: true, childList: true, characterData: true}); }""")
         for n, (reply, shown, note) in enumerate([
-                (cite_345("The Lieksa project had 354 doctor appointments [{n}]."), "According to the documents",
+                (cite_345("The Lieksa project had 354 doctor appointments [{n}]."), texts.QUOTES_IN_FINNISH["en"].strip(),
                  texts.UI["en"]["llm_fallback"]),
                 (cite_345(GOOD), "The Lieksa project had 345 doctor appointments", texts.UI["en"]["llm_generated"])]):
             reply.piece_delay_s = 0.2
