@@ -63,6 +63,18 @@ def check_question(question: str, settings: Settings) -> str:
     return question
 
 
+def restates_a_fact(cand: Candidate, facts: list) -> bool:
+    """The sentence is the row a fact line above it already cites ("Hankkeen yhteyshenkilön nimi: …"):
+    quoting it again would say the same thing twice."""
+    span = max(1, cand.end - cand.start)
+    return any(fact.doc == cand.hit.chunk.doc
+               and min(cand.end, fact.end) - max(cand.start, fact.start) >= RESTATED_SHARE * span for fact in facts)
+
+
+# The share of a sentence a fact's span must cover for the sentence to restate it.
+RESTATED_SHARE = 0.8
+
+
 class Assistant:
     def __init__(self, settings: Settings | None = None, embeddings=None):
         self.settings = settings or get_settings()
@@ -187,9 +199,11 @@ class Assistant:
                     answered_fields += bool(more)
                     lines += more
                     facts += more_facts
-            if found:
-                text, citations = compose_answer(analysis, chosen, ranked)
-            elif lines:  # plan-vs-outcome facts answer even when the passages alone look weak
+            quoted = [c for c in chosen if not restates_a_fact(c, facts)]
+            if found and quoted:
+                # The figure lead belongs to the best sentence; when a fact line restates it, that line leads.
+                text, citations = compose_answer(analysis, quoted, ranked, figure_lead=quoted[0] is chosen[0])
+            elif found or lines:  # plan-vs-outcome facts answer even when the passages alone look weak
                 found, text, citations = True, "", []
             if lines:
                 text, citations = prepend_fact_lines(lines, facts, text, citations, self.index)

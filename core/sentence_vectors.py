@@ -22,6 +22,7 @@ import os
 import threading
 import uuid
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
@@ -31,6 +32,8 @@ from core.sentences import chunk_sentences
 # EmbeddingGemma's prompts for a passage and for a question to be answered from passages.
 SENTENCE_PROMPT = "title: none | text: "
 QUESTION_PROMPT = "task: question answering | query: "
+# Sentences embedded between two progress reports during ingest.
+PROGRESS_BATCH = 64
 # Many small shards (one per question that met new sentences) are merged into one past this count.
 MAX_SHARDS = 64
 
@@ -57,16 +60,23 @@ class SentenceVectors:
     def question_vector(self, text: str) -> np.ndarray:
         return np.asarray(self.embeddings.embed_documents([QUESTION_PROMPT + text])[0], dtype=np.float32)
 
-    def vectors(self, texts: list[str]) -> np.ndarray:
-        """One normalised vector per text (rows in the order given); missing ones are embedded and kept."""
+    def vectors(self, texts: list[str], progress: Callable[[int, int], None] | None = None) -> np.ndarray:
+        """One normalised vector per text (rows in the order given); missing ones are embedded and kept.
+        `progress(done, total)` follows the embedding of the missing ones, batch by batch."""
         keys = [text_key(t) for t in texts]
         with self._lock:
             if any(k not in self._vectors for k in keys):
                 self._load()  # first use, or another process (an upload's ingest) embedded them since
             missing = {text_key(t): t for t in sorted(set(texts)) if text_key(t) not in self._vectors}
             if missing:
-                new = np.asarray(self.embeddings.embed_documents([SENTENCE_PROMPT + t for t in missing.values()]),
-                                 dtype=np.float32)
+                prompted = [SENTENCE_PROMPT + t for t in missing.values()]
+                step = PROGRESS_BATCH if progress else len(prompted)
+                parts = []
+                for start in range(0, len(prompted), step):
+                    parts.extend(self.embeddings.embed_documents(prompted[start:start + step]))
+                    if progress:
+                        progress(min(start + step, len(prompted)), len(prompted))
+                new = np.asarray(parts, dtype=np.float32)
                 self._vectors.update(zip(missing, new))
                 self._store(list(missing), new)
             if not texts:

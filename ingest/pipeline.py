@@ -46,6 +46,9 @@ PIPELINE_VERSION = 3
 FACTS_VERSION = 5
 
 ProgressCallback = Callable[[str, int, int], None]  # (document, chunks done, chunks total)
+# The second step of a document's progress: its sentences for the answer scorer (reported as the
+# document's name plus this, so that a progress bar shows it as a step of its own).
+SENTENCES_STEP = "(sentences)"
 
 
 class IngestBusyError(RuntimeError):
@@ -259,7 +262,8 @@ class Ingestor:
                 vectors.extend(self.embeddings.embed_documents(texts[i:i + step]))
             self.progress(record.document.doc, min(i + step, len(texts)), len(texts))
         with self.timed("embed_sentences"):  # the answer scorer's sentence vectors, cached by text
-            self.sentence_vectors.vectors(sentence_texts(record.chunks))
+            self.sentence_vectors.vectors(sentence_texts(record.chunks), progress=lambda done, total: self.progress(
+                f"{record.document.doc} {SENTENCES_STEP}", done, total))
         self.write(record, vectors, replaces)
 
     def write(self, record: DocumentRecord, vectors: list[list[float]], replaces: bool) -> None:

@@ -66,6 +66,20 @@ def test_many_shards_are_merged_into_one(tmp_path, embeddings):
     assert len(list(store.directory.glob("*.npz"))) == 1
 
 
+def test_embedding_reports_its_progress_batch_by_batch(tmp_path, embeddings, monkeypatch):
+    """Ingest shows a document's sentences as a step of their own: progress(done, total) after each batch."""
+    monkeypatch.setattr("core.sentence_vectors.PROGRESS_BATCH", 2)
+    settings = Settings(data_dir=tmp_path / "data", model_cache=tmp_path / "models")
+    reports = []
+    vectors = SentenceVectors(embeddings, settings).vectors(SENTENCES + ["Hanke päättyi vuonna 2020."],
+                                                            progress=lambda done, total: reports.append((done, total)))
+    assert reports == [(2, 4), (4, 4)]
+    assert vectors.shape[0] == 4
+    reports.clear()
+    SentenceVectors(embeddings, settings).vectors(SENTENCES, progress=lambda done, total: reports.append(done))
+    assert reports == []  # nothing left to embed: no progress to show
+
+
 def test_an_unwritable_cache_only_costs_time(tmp_path, embeddings):
     blocker = tmp_path / "models"
     blocker.write_text("a file where the cache folder would be")
