@@ -94,7 +94,7 @@ GLOSSARY: dict[str, tuple[str, ...]] = {
     "strengthened": ("vahvistaa",), "first": ("ensimmäinen",), "second": ("toinen",),
     "lasted": ("toteutusaika", "kesto"), "longest": ("toteutusaika",), "shortest": ("toteutusaika",),
     "schedule": ("toteutusaika", "aikataulu"), "schedules": ("toteutusaika", "aikataulu"),
-    "estimate": ("kustannusarvio", "arvio"), "cover": ("kattaa", "osuus"),
+    "estimate": ("arvio",), "cover": ("kattaa", "osuus"),
     # Staff, measures and circumstances that final reports describe.
     "staff": ("henkilöstö", "hankehenkilöstö", "työntekijä"), "personnel": ("henkilöstö",),
     "turnover": ("vaihtuvuus",), "recruit": ("rekrytoida", "rekrytointi"), "recruiting": ("rekrytointi",),

@@ -21,10 +21,11 @@ TOTAL_COMPOUND_RE = re.compile(r"\bkokonais(?=(kustann|budjet|rahoitu|määr|sum
 FIGURE_CUES_EN = re.compile(r"\b(how (much|many|long)|what (did|does) .* cost|number of|amount|budget|"
                             r"percentage|share|total|count|sum|funding|figure|rate)\b", re.I)
 # Money words also as the last part of a compound: kokonaiskustannukset, hankebudjetti, EU-rahoitus.
-FIGURE_CUES_FI = re.compile(r"\b(paljonko|montako|kuinka (paljon|moni|monta|pitkä)|määrä|summa|"
+# "Hankkeen oli määrä päättyä" (was due to end): "määrä" after a form of "olla" is a modal construction.
+FIGURE_CUES_FI = re.compile(r"\b(paljonko|montako|kuinka (paljon|moni|monta|pitkä)|(?<!\bon )(?<!\boli )(?<!\bolisi )määrä|summa|"
                             r"\w*(budjet|rahoitu|kustann|hinta|hinna)\w*|maksoi\w*|maksaa|osuus|prosent|lukumäärä|"
                             r"euroa)", re.I)
-DATE_CUES = re.compile(r"\b(when|milloin|date|päivämäärä|alkoi|päättyi|start|end)\b", re.I)
+DATE_CUES = re.compile(r"\b(when|milloin|date|päivämäärä|alkoi|päättyi|start|end|minä päivänä)\b", re.I)
 PERSON_CUES = re.compile(r"\b(who|kuka|ketkä|kenen|contact|yhteyshenkilö)\b", re.I)
 # A count ("how many") is answered only by a number; "how much" may be answered by a sentence.
 COUNT_CUES = re.compile(r"\b(how many|number of|montako|monta|kuinka moni|kuinka monta|moniko|lukumäärä)", re.I)

@@ -199,10 +199,11 @@ class Assistant:
                     answered_fields += bool(more)
                     lines += more
                     facts += more_facts
-            quoted = [c for c in chosen if not restates_a_fact(c, facts)]
+            # A figure question keeps its best sentence: the answer's lead states its figure in the
+            # reader's form (863,000), which a field line quotes as written (863 000).
+            quoted = [c for c in chosen if not restates_a_fact(c, facts) or (c is chosen[0] and analysis.wants_figure)]
             if found and quoted:
-                # The figure lead belongs to the best sentence; when a fact line restates it, that line leads.
-                text, citations = compose_answer(analysis, quoted, ranked, figure_lead=quoted[0] is chosen[0])
+                text, citations = compose_answer(analysis, quoted, ranked)
             elif found or lines:  # plan-vs-outcome facts answer even when the passages alone look weak
                 found, text, citations = True, "", []
             if lines:

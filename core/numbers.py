@@ -13,7 +13,7 @@ from dataclasses import dataclass
 # ("155 000e" still does).
 NUMBER_RE = re.compile(
     r"(?<![\w.,])(?<!\d{7}-)(\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?:,\d+)?|\d+(?:,\d+)?)(?!\d|\.\d|[^\W\d_eE]|-\d\b)"
-    r"(\s*(?:%|€|euroa|e\b|milj\.?|kpl|henkilö\w*|asiak\w*|yritys\w*|yrityst\w*|työnantaj\w*|päivä\w*))?",
+    r"(\s*(?:%|€|euroa|e\b|milj\.?|kpl|prosent\w*|henkilö\w*|asiak\w*|yritys\w*|yrityst\w*|työnantaj\w*|päivä\w*))?",
     re.IGNORECASE)
 DATE_RE = re.compile(r"\b\d{1,2}\.\d{1,2}\.(?:19|20)\d{2}\b")
 # A Finnish phone number ("040 182 1387", "+358 40 182 1387") counts nothing: a figure never starts
@@ -48,9 +48,11 @@ def find_figures(sentence: str, include_years: bool = False) -> list[Figure]:
         raw = match.group(1)
         if not include_years and YEAR_RE.match(raw):
             continue
-        if sentence[end:end + 1] == "." and re.match(r"\s*$", sentence[:start]):
-            continue  # "2. Ostopalvelut": list numbering
+        if sentence[end:end + 1] in (".", ")") and re.match(r"\s*$", sentence[:start]):
+            continue  # "2. Ostopalvelut", "2) edellytysten löytäminen": list numbering
         unit = (match.group(2) or "").strip().lower()
+        if unit.startswith("prosent"):
+            unit = "%"  # "60 prosenttia" is 60 %
         figures.append(Figure(raw, parse_finnish_number(raw), start, unit))
     return figures
 

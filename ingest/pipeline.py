@@ -42,8 +42,9 @@ from ingest.metadata import detect_metadata, link_to_project
 PIPELINE_VERSION = 3
 # Bump when fact extraction or keyword tokens change: facts and tokens are derived again and the
 # keyword index rebuilt, without embedding anything. (4: project codes are one token, S21712;
-# 5: a fact quotes a bounded window of its line.)
-FACTS_VERSION = 5
+# 5: a fact quotes a bounded window of its line; 6: "60 prosenttia" is a percentage, "2)" list
+# numbering.)
+FACTS_VERSION = 6
 
 ProgressCallback = Callable[[str, int, int], None]  # (document, chunks done, chunks total)
 # The second step of a document's progress: its sentences for the answer scorer (reported as the
