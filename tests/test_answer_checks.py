@@ -4,7 +4,7 @@ asked-for thing is nowhere in the evidence is refused. Unit tests first, then th
 
 from assistant import texts
 from assistant.query import analyse
-from assistant.refusal import states_a_number
+from assistant.refusal import knows_modifier, states_a_number
 
 
 def test_count_and_realised_cues():
@@ -142,6 +142,25 @@ def test_organisation_question_is_answered_by_its_name_row_not_a_persons(assista
     assert "Schroderus" not in lead
     person = assistant.ask("Kuka oli Kohti työtä ja koulutusta -hankkeen yhteyshenkilö?")
     assert "Raija Schroderus" in person.answer.splitlines()[1] or "Saastamoinen" in person.answer.splitlines()[1]
+
+
+def test_finnish_modal_maara_and_minä_päivänä_ask_for_a_date_not_an_amount():
+    due = analyse("Minä päivänä Helsingin yliopiston kiertotalousselvityksen oli määrä päättyä?")
+    assert due.wants_date and not due.wants_figure
+    assert analyse("Mikä oli osallistujien määrä?").wants_figure  # the noun still asks an amount
+
+
+def test_a_compound_naming_a_project_by_its_topic_is_known_when_its_topic_is(assistant):
+    assert knows_modifier("paluumuuttajahankkeessa", assistant.index)  # "paluumuuttaja" + "hanke"
+    assert not knows_modifier("kuukausipalkka", assistant.index)  # the head "palkka" says something
+
+
+def test_passages_lead_with_the_chunk_of_the_answer_and_a_cited_row_is_not_quoted_twice(assistant):
+    answer = assistant.ask("Mitä paluumuuttajahankkeessa tehtiin Lieksassa?")
+    assert answer.found
+    assert " ".join(answer.citations[0].quote.split()) in " ".join(answer.passages[0].text.split())
+    field = assistant.ask("Minkä ELY-keskuksen vastuulla Oulun seudun työllisyyspalveluiden kehittämishanke oli?")
+    assert field.answer.count("Vastuuviranomainen") == 1, field.answer
 
 
 def test_explanation_questions_are_detected():

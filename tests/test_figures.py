@@ -11,6 +11,13 @@ def test_finds_figures_but_not_dates_or_list_numbers():
     values = [f.value for f in find_figures("Hankkeessa oli 345 (Lieksa 310, Juuka 35) lääkäriaikaa 1.6.2019 alkaen.")]
     assert values == [345, 310, 35]
     assert [f.value for f in find_figures("2. Ostopalvelut\t286 630,84")] == [286630.84]
+    assert find_figures("2) edellytysten löytäminen uudelle liiketoiminnalle") == []
+
+
+def test_a_percentage_written_out_is_a_percentage():
+    [figure] = find_figures("EU-ohjelman rahaa hankkeille tulee noin 60 prosenttia kokonaiskustannuksista.")
+    assert (figure.value, figure.unit) == (60, "%")
+    assert [f.unit for f in find_figures("Osuus on 80 % ja 20 prosentin loppu")] == ["%", "%"]
 
 
 def test_codes_and_names_hold_no_figure():
