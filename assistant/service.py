@@ -63,16 +63,16 @@ def check_question(question: str, settings: Settings) -> str:
     return question
 
 
+# The share of a sentence a fact's span must cover for the sentence to restate it.
+RESTATED_SHARE = 0.8
+
+
 def restates_a_fact(cand: Candidate, facts: list) -> bool:
     """The sentence is the row a fact line above it already cites ("Hankkeen yhteyshenkilön nimi: …"):
     quoting it again would say the same thing twice."""
     span = max(1, cand.end - cand.start)
     return any(fact.doc == cand.hit.chunk.doc
                and min(cand.end, fact.end) - max(cand.start, fact.start) >= RESTATED_SHARE * span for fact in facts)
-
-
-# The share of a sentence a fact's span must cover for the sentence to restate it.
-RESTATED_SHARE = 0.8
 
 
 class Assistant:
