@@ -12,6 +12,7 @@ from typing import Iterable
 from core.settings import Settings, get_settings
 from core.store import DocumentStore, IndexMissingError, KeywordIndex, VectorStore, index_exists, keyword_dir
 from core.project_names import lemma_sequence, name_mentions
+from core.sentences import chunk_sentences
 from core.text_analysis import derivation_bases, lemmas, words
 from core.types import Chunk, Document, DocumentRecord
 
@@ -66,6 +67,11 @@ class IndexView:
         self._all_identity: set[str] | None = None
         self._sorted_terms: list[str] | None = None
         self.naming_words = self._naming_words(records)
+        # Chunks of documents that belong to no project (a council's bulletin on ten projects), by
+        # the projects their sentences name.
+        self.chunk_links: dict[str, set[str]] = {
+            c.id: linked for r in records if not r.document.project for c in r.chunks
+            if (linked := set().union(*(self.mentioned_in(text) for _, _, text in chunk_sentences(c))))}
 
     @classmethod
     def load(cls, settings: Settings | None = None) -> "IndexView":
@@ -200,6 +206,21 @@ class IndexView:
             if total == 0 or own / total >= EXCLUSIVE_SHARE:
                 naming[term] = codes
         return naming
+
+    def mentioned_in(self, text: str) -> set[str]:
+        """The projects a passage names: by name as a question would (whole, a part, the acronym), or
+        with every word of a name of two or more words in any order and inflection ("mitä mahdollisuuksia
+        kiertotaloudella on Etelä-Savossa" names "Kiertotalouden mahdollisuudet Etelä-Savossa")."""
+        sequence = lemma_sequence(text)
+        terms = _first_lemmas(text)
+        return {code for code, project in self.projects.items()
+                if (len(project.name_lemmas) >= 2 and project.name_lemmas <= terms)
+                or (project.name and name_mentions(text, project.name, sequence))}
+
+    def linked_chunks(self, codes: Iterable[str]) -> set[str]:
+        """The chunks of project-less documents that name one of these projects."""
+        wanted = set(codes)
+        return {cid for cid, linked in self.chunk_links.items() if linked & wanted}
 
     def names_a_document(self, word: str) -> bool:
         """A word that is (part of) an indexed file name: "A71003_tiedote"."""

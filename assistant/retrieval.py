@@ -45,10 +45,12 @@ class HybridSearcher:
         return [(cid, sim) for cid, sim in self.index.vectors.query(vector, pool, where)
                 if cid in self.index.chunks]
 
-    def keyword(self, query_tokens: list[str], pool: int, docs: set[str] | None) -> list[tuple[str, float]]:
+    def keyword(self, query_tokens: list[str], pool: int, docs: set[str] | None,
+                chunks: set[str] = frozenset()) -> list[tuple[str, float]]:
+        """BM25's best chunks, optionally only those of `docs` and the further `chunks`."""
         scores = self.index.keyword.scores(query_tokens)
         if docs is not None:
-            allowed = np.array([cid in self.index.chunks and self.index.chunks[cid].doc in docs
+            allowed = np.array([cid in self.index.chunks and (self.index.chunks[cid].doc in docs or cid in chunks)
                                 for cid in self.index.keyword.ids])
             scores = np.where(allowed, scores, 0.0)
         order = np.argsort(-scores)[:pool]
@@ -83,8 +85,14 @@ class HybridSearcher:
             docs = {d for code in named for d in self._project_docs(code)}
         else:
             where, docs = None, None
+        # A bulletin on many projects belongs to none; its passages that name the question's project count.
+        linked = self.index.linked_chunks([project] if project else named) if (project or named) else set()
         dense = self.dense(vector, pool, where)
-        keyword = self.keyword(analysis.keyword_query, pool, docs)
+        if linked:
+            bulletins = sorted({self.index.chunks[cid].doc for cid in linked})
+            more = [(cid, sim) for cid, sim in self.dense(vector, pool, {"doc": {"$in": bulletins}}) if cid in linked]
+            dense = sorted(dense + more, key=lambda pair: -pair[1])[:pool]
+        keyword = self.keyword(analysis.keyword_query, pool, docs, linked)
         bm25_weight = max(MIN_BM25_WEIGHT, analysis.finnishness)
         if analysis.language == "en":
             bm25_weight = max(bm25_weight, ENGLISH_TRANSLATED_BM25_WEIGHT)

@@ -129,12 +129,17 @@ class Assistant:
         if meant:
             named = {meant}
         if named:
-            evidence_hits = [h for h in evidence_hits if h.document.project in named] or evidence_hits
+            evidence_hits = [h for h in evidence_hits if h.document.project in named
+                             or self.index.chunk_links.get(h.chunk.id, set()) & named] or evidence_hits
         analysis.projects = ({project} if project else set(named)) or {
             h.document.project for h in hits[:EVIDENCE_HITS // 2] if h.document.project}
         # Only these projects' names are names here; another project's name words are content.
         analysis.name_terms = name_terms_of(words(resolved), self.index.name_words(analysis.projects))
         cands = candidates(evidence_hits)
+        focus = {project} if project else named
+        if focus:
+            # Of a bulletin on many projects, only the sentences that name the question's project.
+            cands = [c for c in cands if c.hit.document.project or self.index.mentioned_in(c.text) & focus]
         analysis.focus_place = specific_place(analysis, self.index)
         in_corpus = not out_of_corpus(analysis, self.index)
         field_matches = self.fields.match(analysis, vector) if in_corpus else []

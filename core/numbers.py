@@ -20,6 +20,8 @@ DATE_RE = re.compile(r"\b\d{1,2}\.\d{1,2}\.(?:19|20)\d{2}\b")
 # with a 0 followed by more digits.
 PHONE_RE = re.compile(r"(?<![\w.,])(?:\+358\s?\d{1,3}|0\d{1,3})(?:[ \-]\d{2,4}){1,3}(?!\d)")
 YEAR_RE = re.compile(r"^(199\d|20[0-4]\d)$")
+# "2000-luvun huippuvuosina", "1990-luvulla": a decade or century (luku), a time, not a quantity.
+DECADE_RE = re.compile(r"\b\d{2,4}-lu[kv]u?\w*", re.IGNORECASE)
 
 
 @dataclass
@@ -37,9 +39,9 @@ def parse_finnish_number(text: str) -> float:
 
 
 def find_figures(sentence: str, include_years: bool = False) -> list[Figure]:
-    """Numbers in a sentence, leaving out dates, phone numbers and (unless asked) bare years and list
-    numbering."""
-    not_figures = [m.span() for pattern in (DATE_RE, PHONE_RE) for m in pattern.finditer(sentence)]
+    """Numbers in a sentence, leaving out dates, decades, phone numbers and (unless asked) bare years
+    and list numbering."""
+    not_figures = [m.span() for pattern in (DATE_RE, PHONE_RE, DECADE_RE) for m in pattern.finditer(sentence)]
     figures = []
     for match in NUMBER_RE.finditer(sentence):
         start, end = match.span(1)

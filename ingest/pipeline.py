@@ -44,7 +44,7 @@ PIPELINE_VERSION = 3
 # keyword index rebuilt, without embedding anything. (4: project codes are one token, S21712;
 # 5: a fact quotes a bounded window of its line; 6: "60 prosenttia" is a percentage, "2)" list
 # numbering.)
-FACTS_VERSION = 6
+FACTS_VERSION = 7
 
 ProgressCallback = Callable[[str, int, int], None]  # (document, chunks done, chunks total)
 # The second step of a document's progress: its sentences for the answer scorer (reported as the

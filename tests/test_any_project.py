@@ -37,6 +37,25 @@ def test_a_named_project_is_answered_from_its_own_documents(combined_assistant):
     assert {p.project for p in answer.passages} == {"A73459"}
 
 
+def test_a_bulletin_on_many_projects_answers_for_the_project_it_names(combined_assistant):
+    # The regional council's bulletin on ten projects belongs to none of them. Its sentence on the
+    # circular-economy study names project A71003 ("Kiertotalouden mahdollisuudet Etelä-Savossa") by
+    # the name's words in another order and inflection; the sentence on LUT's project does not.
+    bulletin = "A71003_tiedote.txt"
+    index = combined_assistant.index
+    assert index.document(bulletin).project is None
+    text = index.records[bulletin].text
+    ours = next(s for s in re.split(r"(?<=\.)\s+", text) if "mahdollisuuksia kiertotaloudella" in s)
+    other = next(s for s in re.split(r"(?<=\.)\s+", text) if "vedensuodatukseen" in s)
+    assert index.mentioned_in(ours) == {"A71003"} and index.mentioned_in(other) == set()
+    answer = combined_assistant.ask("Paljonko Kiertotalouden mahdollisuudet Etelä-Savossa -selvitys maksaa "
+                                    "tiedotteen mukaan?")
+    assert answer.found
+    assert any(c.doc == bulletin and c.quote in ours for c in answer.citations)
+    assert not any(c.doc == bulletin and c.quote in other for c in answer.citations)
+    assert all(c.project in ("A71003", None) for c in answer.citations)
+
+
 @pytest.mark.parametrize("question,doc,label", [
     ("Kuka on Biolaakso II -hankkeen yhteyshenkilö?", "A70692_hankekuvaus.txt", "Hankkeen yhteyshenkilön nimi"),
     ("Which priority axis does the Woodpolis2020 project belong to?", "A73459_hankekuvaus.txt", "Toimintalinja"),

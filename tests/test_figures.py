@@ -32,6 +32,13 @@ def test_phone_numbers_hold_no_figure():
     assert [f.text for f in find_figures("Osuus oli 0,5 % ja tulos 0 0")] == ["0,5", "0", "0"]
 
 
+def test_a_decade_is_a_time_not_a_quantity():
+    # "2000-luvun huippuvuosina" (in the peak years of the 2000s) counts nothing, even when years are asked
+    assert find_figures("saman verran kuin 2000-luvun huippuvuosina", include_years=True) == []
+    assert [f.value for f in find_figures("1990-luvulla yrityksiä oli 300")] == [300]
+    assert [f.value for f in find_figures("Vuosina 2000-2005", include_years=True)] == [2000, 2005]
+
+
 def test_formats_for_the_reader():
     assert format_number(1379106.07, "en") == "1,379,106.07"
     assert format_number(1379106.07, "fi") == "1 379 106,07"
