@@ -6,7 +6,7 @@ import re
 
 from assistant import texts
 from assistant.evidence import question_units, units_of
-from assistant.facts import (AUTHORITY_RE, DURATION_RE, LEAST_RE, FactIndex, best_quantity, fact_lemmas, is_change,
+from assistant.facts import (AUTHORITY_RE, DURATION_RE, LEAST_RE, MOST_RE, FactIndex, best_quantity, fact_lemmas, is_change,
                              period_days)
 from assistant.query import QueryAnalysis
 from core.numbers import Figure, format_figure
@@ -43,6 +43,10 @@ def _one_per_project(facts: list[Fact], fact_index: FactIndex) -> dict[str, Fact
         if code and code not in chosen:
             chosen[code] = fact
     return chosen
+
+
+# A ranking ("which got the most", "which lasted shortest") shows this many projects, best first.
+SUPERLATIVE_ROWS = 5
 
 
 def compare_projects(analysis: QueryAnalysis, question: str, fact_index: FactIndex,
@@ -93,6 +97,10 @@ def compare_projects(analysis: QueryAnalysis, question: str, fact_index: FactInd
         return None
     if rows[0][1] is not None:
         rows.sort(key=lambda r: (r[1] or 0), reverse=not LEAST_RE.search(question))
+    hidden = 0
+    if (MOST_RE.search(question) or LEAST_RE.search(question)) and len(rows) > SUPERLATIVE_ROWS:
+        # "Which lasted shortest?" over thirty projects: the few first answer it; the rest is noise.
+        hidden, rows = len(rows) - SUPERLATIVE_ROWS, rows[:SUPERLATIVE_ROWS]
     citations: list[Citation] = []
     lines = [texts.COMPARISON_LEAD[language].format(quantity=quantity)]
     for code, _, cells in rows:
@@ -101,6 +109,8 @@ def compare_projects(analysis: QueryAnalysis, question: str, fact_index: FactInd
             citations.append(fact_citation(len(citations) + 1, fact, index))
             shown.append(f"{value} [{len(citations)}]")
         lines.append(f"| {project_label(index, code)} | " + " | ".join(shown))
+    if hidden:
+        lines.append(texts.MORE_PROJECTS[language].format(n=hidden))
     return "\n".join(lines), citations
 
 

@@ -17,15 +17,15 @@ from core.types import Fact
 
 COMPARE_RE = re.compile(
     r"\b(which (project|projects)|which of the projects|what project|mikä hanke|mitkä hankkeet|"
-    r"mitkä (\w+ )?hankkeista|missä hankkeessa|kumpi|kummassa|"
+    r"mi(kä|tkä) (\w+ )?hankkeista|missä hankkeessa|kumpi|kummassa|"
     r"compare|vertaa|vertailu|most|least|largest|biggest|smallest|longest|shortest|eniten|vähiten|suurin|"
     r"pienin|pisin|lyhin|all projects|kaikki hankkeet|kaikkien hankkeiden|each project|jokaisen)\b", re.I)
 CHANGE_RE = re.compile(
     r"\b(change[ds]?|differ\w*|difference|compared|vs\.?|versus|plan(ned)? (and|vs|versus) (actual|realised|realized)|"
     r"muuttu\w*|muutos|muutoks\w*|ero\w*|eroa\w*|poikke\w*|suunniteltu\w* ja toteutu\w*|toteutu\w* suhteessa)\b", re.I)
-MOST_RE = re.compile(r"\b(most|largest|biggest|longest|highest|eniten|suurin|pisin|korkein|enemmän)\b", re.I)
-LEAST_RE = re.compile(r"\b(least|smallest|shortest|lowest|vähiten|pienin|lyhin|matalin)\b", re.I)
-DURATION_RE = re.compile(r"\b(longest|shortest|lasted|duration|kesti|kesto|pisin|lyhin|pisimpään|lyhimmän)\b", re.I)
+MOST_RE = re.compile(r"\b(most|largest|biggest|longest|highest|eniten|suurin|pisin|pisimpään|korkein|enemmän)\b", re.I)
+LEAST_RE = re.compile(r"\b(least|smallest|shortest|lowest|vähiten|pienin|lyhin|lyhimmän|lyhimpään|matalin)\b", re.I)
+DURATION_RE = re.compile(r"\b(longest|shortest|lasted|duration|kesti|kesto|pisin|lyhin|pisimpään|lyhimpään|lyhimmän)\b", re.I)
 
 
 def fact_lemmas(fact: Fact) -> set[str]:

@@ -21,7 +21,7 @@ from assistant.query import FINNISH_STOP_LEMMAS, QueryAnalysis
 from assistant.retrieval import Hit
 from assistant.scorer import load_scorer
 from core.numbers import find_figures
-from core.text_analysis import ENGLISH_WORDS, is_finnish_word, is_noun, lemmas, word_classes, words
+from core.text_analysis import ENGLISH_WORDS, base_forms, is_finnish_word, is_noun, lemmas, word_classes, words
 
 # Finnish nouns the corpus never uses are a strong sign; untranslated English words a weaker one.
 MAX_UNKNOWN_SHARE = {"fi": 0.2, "en": 0.5}
@@ -73,8 +73,9 @@ def unknown_share(analysis: QueryAnalysis, index: IndexView) -> float:
         if finnish_terms(word.lower()) or index.knows(word.lower()):
             continue
         base = lemmas(word)[0]
-        if index.knows(base) or (len(lemmas(word)) > 1 and index.knows_compound(base)) or knows_modifier(word, index):
-            continue
+        if (index.knows(base) or any(index.knows(b) for b in base_forms(word))
+                or (len(lemmas(word)) > 1 and index.knows_compound(base)) or knows_modifier(word, index)):
+            continue  # any reading known: "kesti" is a rare noun but also "kestää" (it lasted)
         # English: only Finnish words of the question count (an English word the glossary lacks
         # says nothing about the documents); Finnish: nouns.
         if (analysis.language == "en" and is_finnish_word(word)) or (analysis.language == "fi" and is_noun(word)):

@@ -31,6 +31,7 @@ PERIOD_LABEL = {"fi": "suunniteltu toteutusaika", "en": "planned period"}
 PHASE_LABEL = {"fi": {"planned": "suunniteltu", "granted": "myönnetty", "realised": "toteutunut"},
                "en": {"planned": "planned", "granted": "granted", "realised": "realised"}}
 COMPARISON_LEAD = {"fi": "Hankkeet rinnakkain ({quantity}):", "en": "The projects side by side ({quantity}):"}
+MORE_PROJECTS = {"fi": "… ja {n} muuta hanketta.", "en": "… and {n} more projects."}
 ACROSS_LEAD = {"fi": "Hankkeet, joiden kenttä {label} vastaa kysymystä ({n}):", "en": "Projects whose field {label} answers the question ({n}):"}
 CHANGE_LINE = {
     "fi": "{quantity}: suunniteltu {planned} [@{a}] → toteutunut {realised} [@{b}] (muutos {difference}).",

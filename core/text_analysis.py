@@ -132,6 +132,16 @@ def lemmas(word: str) -> tuple[str, ...]:
     return tuple(found) or (lowered,)
 
 
+def base_forms(word: str) -> tuple[str, ...]:
+    """The base form of each of Voikko's readings of a word, without compound parts: "kesti" is the
+    noun "kesti" or the verb "kestää" (it lasted)."""
+    voikko = _voikko()
+    if voikko is None:
+        return lemmas(word)[:1]
+    found = [a.get("BASEFORM", "").lower() for a in voikko.analyze(word)]
+    return tuple(dict.fromkeys(b for b in found if b)) or lemmas(word)[:1]
+
+
 @lru_cache(maxsize=200_000)
 def derivation_bases(word: str) -> tuple[str, ...]:
     """The verbs a word is derived from, by Voikko's WORDBASES: hakija ← hakea,

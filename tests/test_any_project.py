@@ -16,6 +16,27 @@ def field_value(assistant, doc: str, label: str) -> str:
     return re.search(rf"^{re.escape(label)}: (.+)$", text, re.MULTILINE).group(1).strip()
 
 
+@pytest.mark.parametrize("question,longest_first", [
+    ("Which project had the shortest planned implementation period?", False),
+    ("Mikä hanke kesti pisimpään?", True),  # "kesti" is also a rare noun; as "kestää" it is known
+])
+def test_a_ranking_over_many_projects_shows_the_first_five(combined_assistant, question, longest_first):
+    from datetime import date
+
+    days = {}
+    for record in combined_assistant.index.records.values():
+        match = re.search(r"toteutusaika: Alkaa (\d+)\.(\d+)\.(\d{4}) ja päättyy (\d+)\.(\d+)\.(\d{4})", record.text)
+        if match and record.document.project:
+            d1, m1, y1, d2, m2, y2 = map(int, match.groups())
+            days[record.document.project] = (date(y2, m2, d2) - date(y1, m1, d1)).days
+    ranked = sorted(days, key=days.get, reverse=longest_first)
+    answer = combined_assistant.ask(question)
+    rows = [line for line in answer.answer.splitlines() if line.startswith("|")]
+    assert answer.found and len(rows) == 5
+    assert [c.project for c in answer.citations] == ranked[:5]
+    assert f"{len(days) - 5}" in answer.answer.splitlines()[-1]  # "… and 28 more projects."
+
+
 @pytest.mark.parametrize("question,code", [
     ("Mikä on Woodpolis2020-hankkeen tavoite?", "A73459"),                # whole name with a suffix
     ("What does the KAHINA project do?", "A75833"),                       # acronym after a dash
