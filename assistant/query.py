@@ -26,6 +26,10 @@ FIGURE_CUES_FI = re.compile(r"\b(paljonko|montako|kuinka (paljon|moni|monta|pitk
                             r"\w*(budjet|rahoitu|kustann|hinta|hinna)\w*|maksoi\w*|maksaa|osuus|prosent|lukumäärä|"
                             r"euroa)", re.I)
 DATE_CUES = re.compile(r"\b(when|milloin|date|päivämäärä|alkoi|päättyi|start|end|minä päivänä)\b", re.I)
+# "How long did it run?", "Kuinka kauan hanke kesti?": a duration, which the period's dates answer
+# ("Alkaa 1.4.2015 ja päättyy 31.12.2015"); not an amount.
+DURATION_CUES = re.compile(r"\b(how long (did|does|do|was|were|will|has|had)|kuinka kauan|kauanko|"
+                           r"(kuinka|miten) pitkään|kuinka pitkän ajan)\b", re.I)
 PERSON_CUES = re.compile(r"\b(who|kuka|ketkä|kenen|contact|yhteyshenkilö)\b", re.I)
 # A count ("how many") is answered only by a number; "how much" may be answered by a sentence.
 COUNT_CUES = re.compile(r"\b(how many|number of|montako|monta|kuinka moni|kuinka monta|moniko|lukumäärä)", re.I)
@@ -247,10 +251,11 @@ def analyse(question: str, names: set[str] | None = None) -> QueryAnalysis:
             key.update(base for piece in pieces for base in derivation_bases(piece))
     ordinals = ordinal_pairs(tokens, language)
     answer_type = answer_type_terms(tokens, language)
-    wants_figure = bool(FIGURE_CUES_FI.search(question) or FIGURE_CUES_EN.search(question))
+    duration = bool(DURATION_CUES.search(question))
+    wants_figure = bool(FIGURE_CUES_FI.search(question) or FIGURE_CUES_EN.search(question)) and not duration
     wants_realised = bool(REALISED_CUES.search(question)) and not PLANNED_CUES.search(question)
     return QueryAnalysis(question, language, fin, all_lemmas, keyword_query, key - FINNISH_STOP_LEMMAS, proper,
-                         wants_figure, bool(DATE_CUES.search(question)), bool(PERSON_CUES.search(question)),
+                         wants_figure, bool(DATE_CUES.search(question)) or duration, bool(PERSON_CUES.search(question)),
                          wants_count=bool(COUNT_CUES.search(question)), wants_realised=wants_realised,
                          modifiers=(parts - heads) | preamble_terms(question, language),
                          ordinals=ordinals, answer_type=answer_type,

@@ -2,6 +2,8 @@
 not answered by the plan, a figure of another kind of thing does not lead, and a question whose
 asked-for thing is nowhere in the evidence is refused. Unit tests first, then the real corpus."""
 
+import pytest
+
 from assistant import texts
 from assistant.query import analyse
 from assistant.refusal import knows_modifier, states_a_number
@@ -148,6 +150,14 @@ def test_finnish_modal_maara_and_minä_päivänä_ask_for_a_date_not_an_amount()
     due = analyse("Minä päivänä Helsingin yliopiston kiertotalousselvityksen oli määrä päättyä?")
     assert due.wants_date and not due.wants_figure
     assert analyse("Mikä oli osallistujien määrä?").wants_figure  # the noun still asks an amount
+
+
+@pytest.mark.parametrize("question", ["How long did the Kohti työtä ja koulutusta project run?",
+                                      "Kuinka kauan Uudet kasvot -hanke kesti?", "Kauanko hanke kesti?"])
+def test_how_long_asks_for_a_period_not_an_amount(question):
+    duration = analyse(question)
+    assert duration.wants_date and not duration.wants_figure
+    assert analyse("How long is the guide in pages?").wants_figure  # only "how long" + a verb asks a duration
 
 
 def test_a_compound_naming_a_project_by_its_topic_is_known_when_its_topic_is(assistant):
