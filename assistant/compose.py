@@ -79,15 +79,18 @@ def shown_figure(cand: Candidate):
     return figure
 
 
-def compose_answer(analysis: QueryAnalysis, chosen: list[Candidate], ranked: list[Candidate]
+def compose_answer(analysis: QueryAnalysis, chosen: list[Candidate], ranked: list[Candidate], lead: bool = True
                    ) -> tuple[str, list[Citation]]:
+    """The quotes, led by the best one's figure for a figure question (lead=False: a line above
+    already states the answer's figure)."""
     language = analysis.language
-    disagreeing = find_disagreement(chosen, ranked) if analysis.wants_figure else None
+    lead = lead and analysis.wants_figure
+    disagreeing = find_disagreement(chosen, ranked) if lead else None
     if disagreeing is not None and all(disagreeing is not c for c in chosen):
         chosen = chosen[:2] + [disagreeing]
     citations = [make_citation(n, cand) for n, cand in enumerate(chosen, start=1)]
     lines = []
-    best_figure = shown_figure(chosen[0]) if analysis.wants_figure else None
+    best_figure = shown_figure(chosen[0]) if lead else None
     if best_figure is not None:
         lines.append(texts.FIGURE_LEAD[language].format(value=format_figure(best_figure, language)) + " [1].")
     lines += quote_lines(chosen, language)

@@ -15,6 +15,7 @@ from datetime import date
 import numpy as np
 
 from assistant import texts
+from assistant.fact_answers import format_value
 from assistant.fitted import FITTED
 from assistant.fields import FieldIndex, FieldMatch, label_in, label_lemmas
 from assistant.query import FINNISH_STOP_LEMMAS, QueryAnalysis
@@ -82,7 +83,9 @@ def _dates(value: str) -> list[date]:
 def _line(fact: Fact, fields: FieldIndex, language: str, n: int, with_project: bool) -> str:
     document = fields.index.document(fact.doc)
     project = f"{document.project_name} ({document.project}): " if with_project and document.project else ""
-    return f"{project}{label_in(fact.label, language)}: {' '.join(fact.value_text.split())} [@{n}]"
+    # A figure is written for the reader (1,137,380 in English); the citation quotes it as written.
+    value = format_value(fact, language) if fact.value is not None else " ".join(fact.value_text.split())
+    return f"{project}{label_in(fact.label, language)}: {value} [@{n}]"
 
 
 def project_field(match: FieldMatch, fields: FieldIndex, codes: list[str], language: str, first: int = 0

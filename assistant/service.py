@@ -204,11 +204,10 @@ class Assistant:
                     answered_fields += bool(more)
                     lines += more
                     facts += more_facts
-            # A figure question keeps its best sentence: the answer's lead states its figure in the
-            # reader's form (863,000), which a field line quotes as written (863 000).
-            quoted = [c for c in chosen if not restates_a_fact(c, facts) or (c is chosen[0] and analysis.wants_figure)]
+            quoted = [c for c in chosen if not restates_a_fact(c, facts)]
             if found and quoted:
-                text, citations = compose_answer(analysis, quoted, ranked)
+                # When a field line gives the best sentence's value, that line leads, not another figure.
+                text, citations = compose_answer(analysis, quoted, ranked, lead=quoted[0] is chosen[0])
             elif found or lines:  # plan-vs-outcome facts answer even when the passages alone look weak
                 found, text, citations = True, "", []
             if lines:

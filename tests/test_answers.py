@@ -49,6 +49,14 @@ def test_answer_language_follows_question(assistant):
     assert english.language == "en" and "863,000" in english.answer
 
 
+def test_a_field_line_writes_its_figure_for_the_reader_and_only_once(assistant):
+    english = assistant.ask("How much EU and state funding was granted to the Kohti työtä ja koulutusta project?")
+    first = english.answer.splitlines()[0]
+    assert "1,137,380" in first and first.endswith("[1]"), english.answer
+    assert english.answer.count("1,137,380") == 1  # no figure lead or quote repeats the field line
+    assert english.citations[0].quote.endswith("1 137 380")  # the citation quotes it as written
+
+
 def test_out_of_corpus_question_is_refused_with_closest_passages(assistant):
     answer = assistant.ask("What is the budget of the Helsinki metro extension?")
     assert not answer.found
