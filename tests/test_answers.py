@@ -55,6 +55,7 @@ def test_a_field_line_writes_its_figure_for_the_reader_and_only_once(assistant):
     assert "1,137,380" in first and first.endswith("[1]"), english.answer
     assert english.answer.count("1,137,380") == 1  # no figure lead or quote repeats the field line
     assert english.citations[0].quote.endswith("1 137 380")  # the citation quotes it as written
+    assert "Realised EU and state funding" in english.answer  # EURA labels in English (eura_labels.json)
 
 
 def test_out_of_corpus_question_is_refused_with_closest_passages(assistant):
