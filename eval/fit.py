@@ -24,12 +24,9 @@ from eval.metrics import collapse
 from eval.questions_io import Question, load_questions
 
 REPO = Path(__file__).resolve().parents[1]
-# The sets fitted on: the tuning set, the held-out DEV half (odd ids), dev2 (all about corpus/), and
-# the corpus-dev DEV half and VAL set (the DEV half's projects, none of the TEST half's).
-TRAINING_SETS = (("eval/questions.jsonl", None, "corpus"), ("eval/questions_heldout.jsonl", "odd", "corpus"),
-                 ("eval/questions_dev2.jsonl", None, "corpus"),
-                 ("eval/questions_corpusdev_dev.jsonl", None, "corpus-dev"),
-                 ("eval/questions_corpusdev_val.jsonl", None, "corpus-dev"))
+# The sets fitted on: the tuning set, the held-out DEV half (odd ids), dev2, the corpus-dev DEV half.
+TRAINING_SETS = (("eval/questions.jsonl", None), ("eval/questions_heldout.jsonl", "odd"),
+                 ("eval/questions_dev2.jsonl", None), ("eval/questions_corpusdev_dev.jsonl", None))
 MAX_ANSWERABLE_REFUSED = 0.05
 MIN_EVIDENCE_OVERLAP = 15
 
@@ -45,7 +42,6 @@ class Row:
     features: list[float]
     label: int
     kind: str = "other"  # what the question asks for (assistant.evidence.answer_kind)
-    corpus: str = ""  # the corpus its question is about: "corpus" or "corpus-dev"
 
 
 def set_questions(path: str, half: str | None) -> list[Question]:
@@ -57,12 +53,7 @@ def set_questions(path: str, half: str | None) -> list[Question]:
 
 
 def training_questions() -> list[Question]:
-    return [q for path, half, _ in TRAINING_SETS for q in set_questions(path, half)]
-
-
-def training_corpora() -> list[str]:
-    """Per training question (in training_questions' order), the corpus it is about."""
-    return [corpus for path, half, corpus in TRAINING_SETS for _ in set_questions(path, half)]
+    return [q for path, half in TRAINING_SETS for q in set_questions(path, half)]
 
 
 def is_evidence(text: str, question: Question) -> bool:
@@ -77,17 +68,16 @@ def is_evidence(text: str, question: Question) -> bool:
     return False
 
 
-def collect(assistant, questions: list[Question], corpora: list[str] | None = None) -> list[Row]:
+def collect(assistant, questions: list[Question]) -> list[Row]:
     rows = []
-    corpora = corpora or [""] * len(questions)
-    for number, (question, corpus) in enumerate(zip(questions, corpora)):
+    for number, question in enumerate(questions):
         # Ids repeat across sets (the tuning and held-out sets both have q001): the position keys a question.
         key = f"{number}:{question.id}"
         gathered = assistant.gather(question.question)
         for cand in gathered.cands:
             label = int(question.answerable and is_evidence(cand.text, question))
             rows.append(Row(key, question.answerable, [cand.features[f] for f in FEATURES], label,
-                            answer_kind(gathered.analysis), corpus))
+                            answer_kind(gathered.analysis)))
     return rows
 
 
@@ -101,17 +91,6 @@ def groups(rows: list[Row]) -> dict[str, list[Row]]:
     return by_question
 
 
-def corpus_weights(rows: list[Row]) -> dict[str, float]:
-    """Each corpus weighs the same in the ranking fit, however many questions it has: corpus/ (three
-    projects, 226 questions) must not teach the ranking its own projects' forms at the expense of the
-    many projects users bring (corpus-dev; leave-set-out top-1 on corpus-dev VAL2 0.596 → 0.629)."""
-    counts: dict[str, int] = {}
-    for qid, cands in groups(rows).items():
-        counts[cands[0].corpus] = counts.get(cands[0].corpus, 0) + 1
-    total = sum(counts.values())
-    return {corpus: total / (len(counts) * n) for corpus, n in counts.items()}
-
-
 def ranking_weights(rows: list[Row]) -> np.ndarray:
     """Weights that rank a question's evidence above its other candidates: a logistic regression
     without intercept on the feature differences of (evidence, other) pairs of the same question,
@@ -121,7 +100,6 @@ def ranking_weights(rows: list[Row]) -> np.ndarray:
     from sklearn.linear_model import LogisticRegression
 
     pairs, weights = [], []
-    corpus_weight = corpus_weights(rows)
     for cands in groups(rows).values():
         positives = [np.array(r.features) for r in cands if r.label]
         negatives = [np.array(r.features) for r in cands if not r.label]
@@ -129,7 +107,7 @@ def ranking_weights(rows: list[Row]) -> np.ndarray:
         if not question_pairs:
             continue
         pairs += question_pairs
-        weights += [corpus_weight[cands[0].corpus] / len(question_pairs)] * len(question_pairs)
+        weights += [1 / len(question_pairs)] * len(question_pairs)
     if not pairs:
         raise FitError("No development question has an evidence sentence among its candidates.")
     x = np.array(pairs)
@@ -213,7 +191,7 @@ def fit(rows: list[Row]) -> dict:
         "answer_threshold": round(float(threshold), 6),
         "answer_thresholds": {kind: round(float(t), 6) for kind, t in thresholds.items()},
         "follower_ratio": 0.5,
-        "fitted_on": [f"{path}{' (' + half + ' ids)' if half else ''}" for path, half, _ in TRAINING_SETS],
+        "fitted_on": [f"{path}{' (' + half + ' ids)' if half else ''}" for path, half in TRAINING_SETS],
         "training": {"questions": len(best), "candidates": len(rows), "positives": int(y.sum()),
                      "answerable_refused": round(sum(below[q] for q in answerable) / max(1, len(answerable)), 3),
                      "unanswerable_refused": round(sum(below[q] for q in unanswerable)
@@ -265,7 +243,7 @@ def ensure_loadable(out: Path) -> None:
 def run_fit(assistant, out: Path = SCORER_FILE) -> dict:
     ensure_loadable(out)
     questions = training_questions()
-    rows = collect(assistant, questions, training_corpora())
+    rows = collect(assistant, questions)
     data = fit(rows)
     data["follower_ratio"] = choose_follower_ratio(assistant, data, out, questions)
     out.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
