@@ -11,7 +11,7 @@ from typing import Iterable
 
 from core.settings import Settings, get_settings
 from core.store import DocumentStore, IndexMissingError, KeywordIndex, VectorStore, index_exists, keyword_dir
-from core.project_names import lemma_sequence, name_mentions
+from core.project_names import ACRONYM_RE, lemma_sequence, name_mentions
 from core.sentences import chunk_sentences
 from core.text_analysis import derivation_bases, lemmas, words
 from core.types import Chunk, Document, DocumentRecord
@@ -67,6 +67,13 @@ class IndexView:
         self._all_identity: set[str] | None = None
         self._sorted_terms: list[str] | None = None
         self.naming_words = self._naming_words(records)
+        # Which projects carry each name word: a passage can name only a project one of whose name
+        # words it uses, so the full comparison runs for those alone (300 projects × every sentence
+        # of the project-less documents would take minutes at load).
+        self._by_name_word: dict[str, set[str]] = {}
+        for code, project in self.projects.items():
+            for term in project.name_lemmas:
+                self._by_name_word.setdefault(term, set()).add(code)
         # Chunks of documents that belong to no project (a council's bulletin on ten projects), by
         # the projects their sentences name.
         self.chunk_links: dict[str, set[str]] = {
@@ -211,11 +218,17 @@ class IndexView:
         """The projects a passage names: by name as a question would (whole, a part, the acronym), or
         with every word of a name of two or more words in any order and inflection ("mitä mahdollisuuksia
         kiertotaloudella on Etelä-Savossa" names "Kiertotalouden mahdollisuudet Etelä-Savossa")."""
-        sequence = lemma_sequence(text)
         terms = _first_lemmas(text)
-        return {code for code, project in self.projects.items()
-                if (len(project.name_lemmas) >= 2 and project.name_lemmas <= terms)
-                or (project.name and name_mentions(text, project.name, sequence))}
+        shared = Counter(code for term in terms for code in self._by_name_word.get(term, ()))
+        # A name is named by all its words, a part of two or more words, or its acronym (one word).
+        possible = {code for code, n in shared.items()
+                    if n >= min(2, len(self.projects[code].name_lemmas)) or ACRONYM_RE.search(self.projects[code].name)}
+        if not possible:
+            return set()
+        sequence = lemma_sequence(text)
+        return {code for code in possible
+                if (len(self.projects[code].name_lemmas) >= 2 and self.projects[code].name_lemmas <= terms)
+                or (self.projects[code].name and name_mentions(text, self.projects[code].name, sequence))}
 
     def linked_chunks(self, codes: Iterable[str]) -> set[str]:
         """The chunks of project-less documents that name one of these projects."""
