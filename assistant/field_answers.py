@@ -10,7 +10,9 @@ cites its field.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 import numpy as np
 
@@ -18,13 +20,16 @@ from assistant import texts
 from assistant.fact_answers import format_value
 from assistant.fitted import FITTED
 from assistant.fields import FieldIndex, FieldMatch, label_in, label_lemmas
-from assistant.query import FINNISH_STOP_LEMMAS, QueryAnalysis
+from assistant.query import ENGLISH_STOP_WORDS, FINNISH_STOP_LEMMAS, QueryAnalysis
 from core.text_analysis import related_lemmas, words
 from core.types import Fact
 
 
-EARLIEST_RE = re.compile(r"\b(earliest|first|oldest|aikaisi\w*|ensimmäi\w*|varhaisi\w*|vanhi\w*)\b", re.I)
-LATEST_RE = re.compile(r"\b(latest|last|most recent|newest|myöhäisi\w*|viimei\w*|uusin|uusimma\w*)\b", re.I)
+# Superlatives and comparatives ("Kumpi päättyi myöhemmin?", "Which began earlier?").
+EARLIEST_RE = re.compile(r"\b(earliest|earlier|first|sooner|oldest|aikaisi\w*|aikaisemmin|aiemmin|ensin|ensimmäi\w*|"
+                         r"varhaisi\w*|vanhi\w*)\b", re.I)
+LATEST_RE = re.compile(r"\b(latest|later|last|most recent|newest|myöhäisi\w*|myöhemmin|viimei\w*|uusin|uusimma\w*)\b",
+                       re.I)
 END_RE = re.compile(r"\b(end\w*|finish\w*|päätty\w*|loppu\w*|päättymis\w*)\b", re.I)
 YEAR_RE = re.compile(r"\b((?:19|20)\d{2})\b")
 # A numbered value's number ("5. Sosiaalinen osallisuus…", "3.2. Uusiutuvan…"), as a question gives it.
@@ -38,7 +43,9 @@ ACROSS_RE = re.compile(r"\b(which|what)\s+(of\s+(the|these)\s+)?(\w+\s+){0,2}pro
                        r"|\b(which|what) project (in|of) (this|the|these)\b"
                        r"|\b(in|of|across) (this|the|these|all) (collection|set|material|index|corpus)\b"
                        r"|\b(mi(tkä|kä|nkä|ssä|llä|stä)|ketkä|kenen)\b.{0,40}\bhankk?e(et|iden|ista|ita|issa|illa)\b"
-                       r"|\bhankkeista\b", re.I)
+                       r"|\bhankkeista\b"
+                       # imperatives: "List the projects…", "Listaa hankkeet…"
+                       r"|\b(list|name)\b.{0,30}\bprojects\b|\b(listaa|luettele|nimeä)\b.{0,30}\bhankkee(t|ita)\b", re.I)
 
 
 def asked_fields(matches: list[FieldMatch], fields: FieldIndex | None = None) -> list[FieldMatch]:
@@ -51,14 +58,17 @@ def asked_fields(matches: list[FieldMatch], fields: FieldIndex | None = None) ->
     # The fields together must account for most of what the question asks ("the contact person and
     # her position" is two labels); otherwise the question is about something a field does not name.
     content = set(above[0].content)
-    covered: set[str] = set()
-    together: list[FieldMatch] = []
-    for match in above:  # best first, each further label only if it covers more of the question
-        if not together or match.terms & (content - covered):
-            together.append(match)
-            covered |= match.terms & content
-        if len(together) == int(FITTED["fields_per_question"]):
+    together: list[FieldMatch] = [above[0]]
+    covered = above[0].terms & content
+    while len(together) < int(FITTED["fields_per_question"]):
+        # The label that accounts for the most of what is still uncovered ("hakija ja yhteyshenkilö":
+        # the applicant's name, not a second contact field that shares a derived word), best first on ties.
+        gains = [(fields.weight(m.terms & (content - covered)), m) for m in above if m not in together]
+        gain, match = max(gains, key=lambda pair: pair[0], default=(0.0, None))
+        if match is None or gain <= 0:
             break
+        together.append(match)
+        covered |= match.terms & content
     if fields.residual(together) > FITTED["field_max_residual"]:
         return []
     return together + [m for m in above if m not in together]
@@ -128,37 +138,49 @@ def best_date_facts(fields: FieldIndex, labels: list[str]) -> list[Fact]:
     return chosen
 
 
-def across_projects(matches: list[FieldMatch], fields: FieldIndex, analysis: QueryAnalysis, vector: list[float]
-                    ) -> tuple[list[str], list[Fact]] | None:
-    """A field over every project: ordered by date when the question asks for the earliest or
-    latest, filtered by a year, or filtered by the field value the question names (of any field:
-    "applied for by foundations" names the organisation type Säätiö). None when the question
-    narrows nothing (then a list of every project would not answer it)."""
+def asks_order(question: str) -> bool:
+    """"Which started first?", "Kumpi päättyy myöhemmin?": an order of dates is asked."""
+    return bool(EARLIEST_RE.search(question) or LATEST_RE.search(question))
+
+
+def across_projects(matches: list[FieldMatch], fields: FieldIndex, analysis: QueryAnalysis, vector: list[float],
+                    group: list[str] | None = None) -> tuple[list[str], list[Fact]] | None:
+    """A field over every project (or over the `group` of projects the question names): ordered by
+    date when the question asks for the earliest or latest, filtered by a year, or filtered by the
+    field value the question names (of any field: "applied for by foundations" names the
+    organisation type Säätiö). None when the question narrows nothing (then a list of every
+    project would not answer it)."""
     question = analysis.text
     language = analysis.language
     chosen: list[Fact] = []
     label = ""
     years = set(YEAR_RE.findall(question))
-    wants_order = bool(EARLIEST_RE.search(question) or LATEST_RE.search(question))
+    wants_order = asks_order(question)
+
+    def in_group(facts: list[Fact]) -> list[Fact]:
+        return [f for f in facts if group is None or fields.index.document(f.doc).project in group]
+
     # Ordering or a year needs a date field: the best-matching ones (a form's planned period and a
     # report's start/end date both hold a project's dates).
     date_labels = {f.label for f in fields.fields if f.kind == "date"}
     dated_matches = [m for m in matches if m.label in date_labels]
     if dated_matches and (wants_order or years):
         labels = [m.label for m in dated_matches]  # each project takes the best of these it has
-        dated = _dated(best_date_facts(fields, labels), question)
+        dated = _dated(in_group(best_date_facts(fields, labels)), question)
         label = labels[0]
         if dated and wants_order:
-            pick = max if LATEST_RE.search(question) and not EARLIEST_RE.search(question) else min
-            best = pick(d for _, d in dated)
-            chosen = [f for f, d in dated if d == best]
+            latest = bool(LATEST_RE.search(question)) and not EARLIEST_RE.search(question)
+            dated.sort(key=lambda pair: pair[1], reverse=latest)
+            # Over every project the first answers; over a named few, each in order, the first leading.
+            chosen = [f for f, d in dated if d == dated[0][1]] if group is None else [f for f, _ in dated]
         elif dated:
             chosen = [f for f, d in dated if str(d.year) in years]
     if not chosen:
         # A field the question names outright ("with co-implementers") only some projects fill in
         # answers it, unless the question also names one of that field's values.
-        having = having_field(fields, matches)
+        having = in_group(having_field(fields, matches))
         named, whole = named_value(fields, analysis, vector, matches)
+        named = in_group(named)
         chosen = named if named and (not having or whole or named[0].label == having[0].label) else having
         label = chosen[0].label if chosen else ""
     if not chosen:
@@ -173,6 +195,8 @@ def across_projects(matches: list[FieldMatch], fields: FieldIndex, analysis: Que
         seen.add(code)
         cited.append(fact)
         lines.append(_line(fact, fields, language, len(cited) - 1, True))
+    if group is not None and wants_order:
+        return [texts.ORDER_LEAD[language].format(label=label_in(cited[0].label, language))] + lines, cited
     return [texts.ACROSS_LEAD[language].format(label=label_in(label, language), n=len(seen))] + lines, cited
 
 
@@ -193,7 +217,7 @@ def named_value(fields: FieldIndex, analysis: QueryAnalysis, vector: list[float]
     label_score = {m.label: m.score for m in matches}
     own = {lemma for word in words(analysis.text) if not word[:1].isdigit() for lemma in related_lemmas(word)}
     # Words of project names count here: no project is named, and "kunta" asks for the type Kunta.
-    asked = (analysis.key_terms | analysis.lemmas | own) - FINNISH_STOP_LEMMAS
+    asked = (analysis.key_terms | analysis.lemmas | own) - FINNISH_STOP_LEMMAS - ENGLISH_STOP_WORDS
     for match in asked_fields(matches, fields)[:1]:
         asked -= label_lemmas(match.label)  # the words naming the field do not name a value
     pairs = sorted({(f.label, f.value_text) for f in fields.fields if fields.index.document(f.doc).project
@@ -202,13 +226,17 @@ def named_value(fields: FieldIndex, analysis: QueryAnalysis, vector: list[float]
         return [], False
     index = fields.index
     numbers = set(NUMBERING_RE.findall(analysis.text))
+    acronyms = {w.lower() for word in words(analysis.text) for w in re.split(r"[-–]", word) if INITIALISM_RE.match(w)}
+    label_terms = {label: label_lemmas(label) for label, _ in pairs}
+    value_words = {pair: [w for w in value_pieces(pair[1]) if not w.lemmas <= label_terms[pair[0]]] for pair in pairs}
     scores = {}
-    for label, value in pairs:
-        terms = label_lemmas(value) - label_lemmas(label)
-        total = sum(index.idf(t) for t in terms) or 1.0
+    for (label, value), pieces in value_words.items():
+        weight = [index.idf(w.head) for w in pieces]
+        spelled_out = abbreviated(pieces, acronyms)
+        named = sum(wt for i, (w, wt) in enumerate(zip(pieces, weight)) if w.head in asked or i in spelled_out)
         numbering = set(VALUE_NUMBERING_RE.findall(value))
         # "priority axis 5" names the value numbered 5 outright.
-        scores[(label, value)] = 1.0 if numbering & numbers else sum(index.idf(t) for t in terms & asked) / total
+        scores[(label, value)] = 1.0 if numbering & numbers else named / (sum(weight) or 1.0)
     whole = max(scores.values()) >= 1.0
     if max(scores.values()) > 0:
         # A value the question names, under a label it asks about, beats the same words elsewhere.
@@ -224,6 +252,42 @@ def named_value(fields: FieldIndex, analysis: QueryAnalysis, vector: list[float]
     (best_label, _), best = max(scores.items(), key=lambda item: item[1])
     wanted = {pair for pair, score in scores.items() if pair[0] == best_label and score >= best - FITTED["pair_tie_margin"]}
     return [f for f in fields.fields if (f.label, f.value_text) in wanted], whole
+
+
+@dataclass(frozen=True)
+class ValueWord:
+    text: str
+    head: str  # its first lemma
+    lemmas: frozenset
+
+
+@lru_cache(maxsize=100_000)
+def value_pieces(value: str) -> tuple[ValueWord, ...]:
+    """The words of a field value, a hyphenated word in its parts ("Pohjois-Pohjanmaan"), without
+    numbers and the function words an acronym skips."""
+    pieces = [p for w in words(value) for p in re.split(r"[-–]", w)
+              if p and not p[:1].isdigit() and p.lower() not in ACRONYM_SKIPS | ENGLISH_STOP_WORDS]
+    return tuple(ValueWord(p, related_lemmas(p)[0], frozenset(label_lemmas(p))) for p in pieces
+                 if label_lemmas(p))
+
+
+# A word of capitals only: "ELY", "TTY", "SAMK".
+INITIALISM_RE = re.compile(r"^[A-ZÅÄÖ]{2,6}$")
+# Words that an acronym skips ("elinkeino-, liikenne- ja ympäristökeskus" is ELY).
+ACRONYM_SKIPS = {"ja", "sekä", "för", "och"}
+
+
+def abbreviated(pieces: list[ValueWord], acronyms: set[str]) -> set[int]:
+    """Which of the value's words an acronym of the question stands for: the initials of consecutive
+    words ("ELY-keskus" → elinkeino-, liikenne- ja ympäristökeskus; "TTY" → Tampereen teknillinen
+    yliopisto)."""
+    initials = "".join(w.text[0].lower() for w in pieces)
+    found: set[int] = set()
+    for acronym in acronyms:
+        at = initials.find(acronym)
+        if at >= 0:
+            found.update(range(at, at + len(acronym)))
+    return found
 
 
 def having_field(fields: FieldIndex, matches: list[FieldMatch]) -> list[Fact]:

@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 
 from assistant.index import IndexView
-from assistant.query import FINNISH_STOP_LEMMAS, QueryAnalysis
-from core.text_analysis import lemmas, related_lemmas, word_classes, words
+from assistant.query import ENGLISH_STOP_WORDS, FINNISH_STOP_LEMMAS, QueryAnalysis
+from core.text_analysis import is_finnish_word, lemmas, related_lemmas, word_classes, words
 from core.types import Fact
 
 LABELS_FILE = Path(__file__).parent / "data" / "eura_labels.json"
@@ -112,13 +112,16 @@ def list_fields(record) -> list[Fact]:
 
 # Words that ask for a value without saying of what ("määrä", "paljon"): not content of their own.
 MEASURE_WORDS = {"määrä", "lukumäärä", "paljon", "moni", "mikä", "kuka", "nimi", "olla"}
-ENGLISH_STOP_WORDS = {"the", "of", "and", "or", "in", "a", "an", "to", "for", "by", "with", "on", "at", "its"}
 
 
-def english_words(name: str) -> set[str]:
-    """The content words of a label's English name (before any parenthesis), lower-cased."""
+def name_words(name: str) -> tuple[frozenset, ...]:
+    """The content words of a label's other name (before any parenthesis), lower-cased, each as the
+    set of its forms: a Finnish everyday name ("toteuttaja") also by its lemmas and the verbs it
+    derives from (toteuttaa), as labels are."""
     name = re.sub(r"\(.*\)", "", name)
-    return {w.lower().removesuffix("'s") for w in words(name) if w.lower() not in ENGLISH_STOP_WORDS}
+    finnish = all(is_finnish_word(w) for w in words(name))
+    return tuple(frozenset({w.lower().removesuffix("'s")} | (label_lemmas(w) if finnish else set()))
+                 for w in words(name) if w.lower() not in ENGLISH_STOP_WORDS)
 
 
 # The title of an EURA form names its fund: "Euroopan sosiaalirahaston (ESR) rahoittaman hankkeen kuvaus".
@@ -160,7 +163,7 @@ class FieldIndex:
         # A label's words in both languages: "Which priority axis…" uses the English name's words.
         english = english_labels()
         self._lemmas = {label: label_lemmas(label, heads_only=True) for label in self.labels}
-        self._english = {label: [english_words(name) for name in english.get(label, [])] for label in self.labels}
+        self._english = {label: [name_words(name) for name in english.get(label, [])] for label in self.labels}
         self._label_vectors: np.ndarray | None = None  # embedded on the first question, not at load
         self._value_projects: dict[str, int] | None = None
 
@@ -223,12 +226,12 @@ class FieldIndex:
             # The share of the Finnish label's lemmas or of its English name's words, whichever
             # the question uses more (a question is in one language).
             lexical = max([self._share(self._lemmas[label], asked)]
-                          + [self._share(name, asked) for name in self._english[label]])
+                          + [self._name_share(name, asked) for name in self._english[label]])
             # The share of the question's content that the label does not account for: "Who was the
             # contact person of X?" is all label; "Which objective of X concerned labour migration?"
             # asks about something the field "Erityistavoite" does not name.
-            terms = frozenset(self._lemmas[label].union(*self._english[label]))
-            rest = self._weight(content - terms) / self._weight(content) if content else 0.0
+            terms = frozenset(self._lemmas[label].union(*(w for name in self._english[label] for w in name)))
+            rest = self.weight(content - terms) / self.weight(content) if content else 0.0
             out.append(FieldMatch(label, float(dense[i]) + lexical, float(dense[i]), lexical, rest, terms,
                                   frozenset(content)))
         return sorted(out, key=lambda m: -m.score)
@@ -238,14 +241,20 @@ class FieldIndex:
         if not matches or not matches[0].content:
             return 0.0
         content = set(matches[0].content)
-        return self._weight(content - set().union(*(m.terms for m in matches))) / (self._weight(content) or 1.0)
+        return self.weight(content - set().union(*(m.terms for m in matches))) / (self.weight(content) or 1.0)
 
-    def _weight(self, terms: set[str]) -> float:
+    def weight(self, terms: set[str]) -> float:
         return sum(self.index.idf(t) for t in terms)
 
+    def _name_share(self, name: tuple[frozenset, ...], asked: set[str]) -> float:
+        """The share of a name's words (by weight) that the question uses in one of their forms."""
+        weights = [max(self.index.idf(t) for t in forms) for forms in name]
+        total = sum(weights)
+        return sum(w for w, forms in zip(weights, name) if forms & asked) / total if total else 0.0
+
     def _share(self, terms: set[str], asked: set[str]) -> float:
-        total = self._weight(terms)
-        return self._weight(terms & asked) / total if total else 0.0
+        total = self.weight(terms)
+        return self.weight(terms & asked) / total if total else 0.0
 
     def projects_with_value(self, value: str) -> int:
         if self._value_projects is None:

@@ -249,10 +249,10 @@ class IndexView:
                                                and re.search(rf"\b{re.escape(doc.rsplit('.', 1)[0].lower())}\b", lowered))]
         return named[0] if len(named) == 1 else None
 
-    def mentioned_projects(self, query_lemmas: set[str], query: str) -> list[str]:
+    def mentioned_projects(self, query_lemmas: set[str], query: str, weak: bool = True) -> list[str]:
         """Projects a question names: by code, by whole name (any inflection or word order), by
-        the part of the name before or after a dash or its acronym, or else by a word that only
-        they carry in their name, applicant or places ("Laurea's project", "Kuhmon hanke")."""
+        the part of the name before or after a dash or its acronym, or else (`weak`) by a word that
+        only they carry in their name, applicant or places ("Laurea's project", "Kuhmon hanke")."""
         upper = query.upper()
         sequence = lemma_sequence(query)
         query_terms = set(query_lemmas) | _first_lemmas(query) | {w.lower() for w in words(query)}
@@ -264,6 +264,8 @@ class IndexView:
                 strong.append(code)
         # Words of the strongly named projects' own names, applicants and places name nothing more;
         # another word may name a second project ("Vertaa Uudet kasvot -hanketta ja Oulun hanketta").
+        if not weak:
+            return strong
         query_terms -= {t for code in strong for t in self.projects[code].identity()}
         # The projects that the most (rarest) naming words point at: "Itä-Lapin kuntayhtymän
         # esiselvitys" names the project whose applicant is Itä-Lapin kuntayhtymä, not every

@@ -15,6 +15,8 @@ FINNISH_STOP_LEMMAS = {
     "kun", "jos", "että", "kuin", "mutta", "myös", "vain", "ei", "eli", "entä", "siis", "sitten",
     "hanke", "hankkeessa", "mikäli", "saada", "tehdä", "voida", "kertoa", "asiakirja", "dokumentti", "paljo",
 }
+# English function words: they name nothing ("International talents in Kanta-Häme" is not named by "in").
+ENGLISH_STOP_WORDS = {"the", "of", "and", "or", "in", "a", "an", "to", "for", "by", "with", "on", "at", "its"}
 # "kokonaiskustannukset" is "kustannukset yhteensä": Voikko splits "kokonais" into "koko" + "nainen",
 # and the documents write the total as a "yhteensä" row.
 TOTAL_COMPOUND_RE = re.compile(r"\bkokonais(?=(kustann|budjet|rahoitu|määr|summ|hin[nt]))", re.I)

@@ -11,7 +11,7 @@ from assistant import texts
 from assistant.compose import compose_answer, compose_refusal, prepend_fact_lines
 from assistant.fact_answers import change_answer, compare_projects
 from assistant.facts import DURATION_RE, LEAST_RE, MOST_RE, FactIndex, is_comparison
-from assistant.field_answers import across_projects, asked_fields, is_across_projects, project_field
+from assistant.field_answers import across_projects, asked_fields, asks_order, is_across_projects, project_field
 from assistant.fields import FieldIndex, FieldMatch
 from assistant.fitted import FITTED
 from assistant.generation import Generator
@@ -43,6 +43,7 @@ class Gathered:
     cands: list[Candidate]
     in_corpus: bool
     field_matches: list[FieldMatch]
+    weakly_named: bool = False  # the named projects are named only by a word they alone carry
 
 
 class QuestionError(ValueError):
@@ -126,6 +127,8 @@ class Assistant:
         evidence_hits = hits[:EVIDENCE_HITS] + self.keyword_leaders(hits) + self.sibling_hits(
             resolved, analysis, hits, vector)
         evidence_hits += self.list_continuations(evidence_hits)
+        # Named only by a word one project carries (its applicant, its town), not by name or code.
+        weakly_named = bool(named) and not self.index.mentioned_projects(analysis.lemmas, resolved, weak=False)
         if meant:
             named = {meant}
         if named:
@@ -145,7 +148,7 @@ class Assistant:
         field_matches = self.fields.match(analysis, vector) if in_corpus else []
         score_candidates(cands, analysis, self.index, named | ({project} if project else set()),
                          {m.label: m.score for m in field_matches}, self.content_similarity(analysis, cands))
-        return Gathered(resolved, analysis, vector, named, hits, cands, in_corpus, field_matches)
+        return Gathered(resolved, analysis, vector, named, hits, cands, in_corpus, field_matches, weakly_named)
 
     def content_similarity(self, analysis: QueryAnalysis, cands: list[Candidate]) -> list[float]:
         """Cosine of each candidate sentence and the question's content (without its project's names)."""
@@ -174,8 +177,14 @@ class Assistant:
         # (facts); other questions over the projects read one form field of each.
         if comparative and (MOST_RE.search(resolved) or LEAST_RE.search(resolved) or DURATION_RE.search(resolved)):
             comparison = compare_projects(analysis, resolved, self.facts, named)
-        if comparison is None and in_corpus and not project and is_across_projects(resolved, sorted(named)):
-            across = across_projects(field_matches, self.fields, analysis, vector)
+        # A question about the set may use a word that one project alone carries as the value to filter
+        # by ("Which projects does the Council of Tampere Region oversee?"); the project answers only
+        # when no field value does.
+        across_named = [] if gathered.weakly_named else sorted(named)
+        # "Of Kaiku, Romaniportti and Ohjaamo Helsinki, which started first?": the named projects in order.
+        group = across_named if len(across_named) > 1 and asks_order(resolved) else None
+        if comparison is None and in_corpus and not project and (group or is_across_projects(resolved, across_named)):
+            across = across_projects(field_matches, self.fields, analysis, vector, group)
             if across is not None:
                 lines, facts = across
                 comparison = prepend_fact_lines(lines, facts, "", [], self.index)

@@ -157,3 +157,65 @@ def test_which_projects_have_an_organisation_type(combined_assistant):
     assert typed
     answer = combined_assistant.ask("Minkä hankkeiden hakija on kuntayhtymä?")
     assert {c.project for c in answer.citations} == typed
+
+
+def _overseen_by(assistant, authority: str) -> set[str]:
+    return {d.project for d in assistant.documents() if d.type == "hankekuvaus"
+            and f"Vastuuviranomainen: {authority}\n" in assistant.index.records[d.doc].text}
+
+
+@pytest.mark.parametrize("question,authority", [
+    # "ELY" stands for the initials of "elinkeino-, liikenne- ja ympäristökeskus".
+    ("Missä hankkeissa Keski-Suomen ELY-keskus on vastuuviranomaisena?",
+     "Keski-Suomen elinkeino-, liikenne- ja ympäristökeskus"),
+    # "Tampere" is a word only one project carries; here it is part of the authority the set is filtered by.
+    ("Which projects have the Council of Tampere Region (Pirkanmaan liitto) as their responsible authority?",
+     "Pirkanmaan liitto"),
+])
+def test_which_projects_an_authority_named_in_other_words_oversees(combined_assistant, question, authority):
+    overseen = _overseen_by(combined_assistant, authority)
+    assert len(overseen) >= 2
+    answer = combined_assistant.ask(question)
+    assert answer.found and {c.project for c in answer.citations} == overseen
+
+
+def _planned_ends(assistant) -> dict:
+    from datetime import date
+
+    ends = {}
+    for record in assistant.index.records.values():
+        match = re.search(r"toteutusaika: Alkaa .* ja päättyy (\d+)\.(\d+)\.(\d{4})", record.text)
+        if match and record.document.project:
+            d, m, y = map(int, match.groups())
+            ends[record.document.project] = date(y, m, d)
+    return ends
+
+
+@pytest.mark.parametrize("question,codes", [
+    ("Of SATTUKO, Ohjaamo Helsinki and Kiinni työelämään, which ended last?", ["A70107", "S20118", "S21820"]),
+    ("Kumpi päättyy myöhemmin, Kestävä keikkatyö vai Romaniportti?", ["S21965", "S21994"]),
+])
+def test_the_named_projects_in_the_order_asked(combined_assistant, question, codes):
+    ends = _planned_ends(combined_assistant)
+    latest_first = sorted(codes, key=ends.get, reverse=True)
+    answer = combined_assistant.ask(question)
+    assert answer.found and [c.project for c in answer.citations] == latest_first
+    first_line = answer.answer.splitlines()[1]
+    assert combined_assistant.index.projects[latest_first[0]].name in first_line
+
+
+def test_the_applicant_asked_with_a_verb(combined_assistant):
+    """"Kuka toteuttaa X:ää?" asks for the applicant: "toteuttaja" is an everyday name of that
+    field (data/eura_labels.json), matched through the verb it derives from."""
+    answer = combined_assistant.ask("Kuka toteuttaa SATTUKO-hanketta?")
+    applicant = field_value(combined_assistant, "A70107_hankekuvaus.txt", "Hakijan virallinen nimi")
+    assert answer.found and applicant in answer.answer.splitlines()[0]
+
+
+def test_two_fields_asked_together(combined_assistant):
+    """"hakija ja yhteyshenkilö": the second field is the one that covers what is still unasked
+    (the applicant), not a second contact field."""
+    answer = combined_assistant.ask("Kuka on MYÖ, TYÖ, HYÖ 2! -hankkeen hakija ja yhteyshenkilö?")
+    doc = "S22006_hankekuvaus.txt"
+    for label in ("Hakijan virallinen nimi", "Hankkeen yhteyshenkilön nimi"):
+        assert field_value(combined_assistant, doc, label) in answer.answer
