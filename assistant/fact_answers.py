@@ -6,13 +6,12 @@ import re
 
 from assistant import texts
 from assistant.evidence import question_units, units_of
-from assistant.facts import (AUTHORITY_RE, DURATION_RE, LEAST_RE, MOST_RE, FactIndex, best_quantity, fact_lemmas, is_change,
+from assistant.facts import (DURATION_RE, LEAST_RE, MOST_RE, FactIndex, best_quantity, fact_lemmas, is_change,
                              period_days)
 from assistant.query import QueryAnalysis
 from core.numbers import Figure, format_figure
 from core.types import Citation, Fact
 
-AUTHORITY_WORDS = {"elinkeino", "liikenne", "ympäristökeskus", "keskus", "ely", "centre", "center", "the", "ympäristö"}
 SCHEDULE_RE = re.compile(r"\b(schedule|aikataulu\w*|end date|start date|period|toteutusaika\w*|päättyi|päättymis\w*|"
                          r"alkoi|kesto|duration|lasted|kesti)\b", re.I)
 
@@ -60,15 +59,7 @@ def compare_projects(analysis: QueryAnalysis, question: str, fact_index: FactInd
     language = analysis.language
     rows: list[tuple[str, float | None, list[tuple[str, Fact]]]] = []
     quantity = ""
-    if AUTHORITY_RE.search(question):
-        place_terms = (analysis.lemmas | analysis.key_terms) - AUTHORITY_WORDS
-        for fact in fact_index.facts:
-            if fact.label.lower().startswith("vastuuviranomainen"):
-                value_terms = {l for w in re.findall(r"\w+", fact.value_text) for l in _lemmas(w)}
-                if place_terms & (value_terms - AUTHORITY_WORDS):
-                    rows.append((fact_index.project_of(fact) or "", None, [(fact.value_text, fact)]))
-                    quantity = fact.label
-    elif DURATION_RE.search(question):
+    if DURATION_RE.search(question):
         periods = [f for f in fact_index.facts if f.kind == "period" and f.phase == "planned"]
         quantity = texts.PERIOD_LABEL[language]
         for code, fact in _one_per_project(periods, fact_index).items():

@@ -73,13 +73,7 @@ class FactIndex:
         return [f for f in self.facts if self.project_of(f) == code]
 
 
-AUTHORITY_RE = re.compile(r"\b(ely\w*|vastuuviranomai\w*|oversaw|oversee\w*|supervis\w*|valvo\w*|"
-                          r"responsible authority)\b", re.I)
-
-
 def is_comparison(question: str, named_projects: list[str]) -> bool:
-    if AUTHORITY_RE.search(question) and COMPARE_RE.search(question):
-        return True
     return bool(COMPARE_RE.search(question)) and len(named_projects) != 1
 
 
