@@ -18,14 +18,19 @@ from core.types import Fact
 COMPARE_RE = re.compile(
     r"\b(which (project|projects)|which of the projects|what project|mikä hanke|mitkä hankkeet|"
     r"mi(kä|tkä) (\w+ )?hankkeista|missä hankkeessa|kumpi|kummassa|"
-    r"compare|vertaa|vertailu|most|least|largest|biggest|smallest|longest|shortest|eniten|vähiten|suurin|"
+    r"compare|vertaa|vertailu|most|least|largest|biggest|smallest|longest|shortest|(?<!no )longer|shorter|eniten|vähiten|suurin|"
+    r"pidemp\w*|lyhyemp\w*|"
     r"pienin|pisin|lyhin|all projects|kaikki hankkeet|kaikkien hankkeiden|each project|jokaisen)\b", re.I)
 CHANGE_RE = re.compile(
     r"\b(change[ds]?|differ\w*|difference|compared|vs\.?|versus|plan(ned)? (and|vs|versus) (actual|realised|realized)|"
     r"muuttu\w*|muutos|muutoks\w*|ero\w*|eroa\w*|poikke\w*|suunniteltu\w* ja toteutu\w*|toteutu\w* suhteessa)\b", re.I)
-MOST_RE = re.compile(r"\b(most|largest|biggest|longest|highest|eniten|suurin|pisin|pisimpään|korkein|enemmän)\b", re.I)
-LEAST_RE = re.compile(r"\b(least|smallest|shortest|lowest|vähiten|pienin|lyhin|lyhimmän|lyhimpään|matalin)\b", re.I)
-DURATION_RE = re.compile(r"\b(longest|shortest|lasted|duration|kesti|kesto|pisin|lyhin|pisimpään|lyhimpään|lyhimmän)\b", re.I)
+# Superlatives, and comparatives for two or three named projects ("Which was shorter, A or B?").
+MOST_RE = re.compile(r"\b(most|largest|biggest|longest|(?<!no )longer|highest|eniten|suurin|pisin|pisimpään|pidemp\w*|korkein|"
+                     r"enemmän)\b", re.I)
+LEAST_RE = re.compile(r"\b(least|smallest|shortest|shorter|lowest|vähiten|pienin|lyhin|lyhimmän|lyhimpään|lyhyemp\w*|"
+                      r"matalin)\b", re.I)
+DURATION_RE = re.compile(r"\b(longest|shortest|(?<!no )longer|shorter|lasted|duration|kesti|kesto|pisin|lyhin|pisimpään|lyhimpään|"
+                         r"lyhimmän|pidemp\w*|lyhyemp\w*)\b", re.I)
 
 
 def fact_lemmas(fact: Fact) -> set[str]:

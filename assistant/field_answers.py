@@ -25,6 +25,8 @@ from core.text_analysis import related_lemmas, words
 from core.types import Fact
 
 
+# The least share of a value's words a question must use for "which of the X projects" to mean those.
+MIN_SUBSET_SHARE = 0.3
 # Superlatives and comparatives ("Kumpi päättyi myöhemmin?", "Which began earlier?").
 EARLIEST_RE = re.compile(r"\b(earliest|earlier|first|sooner|oldest|aikaisi\w*|aikaisemmin|aiemmin|ensin|ensimmäi\w*|"
                          r"varhaisi\w*|vanhi\w*)\b", re.I)
@@ -164,6 +166,15 @@ def across_projects(matches: list[FieldMatch], fields: FieldIndex, analysis: Que
     # report's start/end date both hold a project's dates).
     date_labels = {f.label for f in fields.fields if f.kind == "date"}
     dated_matches = [m for m in matches if m.label in date_labels]
+    dated: list[tuple[Fact, date]] = []
+    ordered_subset = False
+    if dated_matches and wants_order and group is None:
+        # "Mikä aluekehitysrahaston hankkeista alkoi ensimmäisenä?": the order among the projects
+        # whose field value the question names (at least half of the value's words).
+        subset = [f for f in named_value(fields, analysis, vector, matches, MIN_SUBSET_SHARE)[0]
+                  if f.label not in date_labels]
+        group = sorted({fields.index.document(f.doc).project for f in subset}) or None
+        ordered_subset = group is not None
     if dated_matches and (wants_order or years):
         labels = [m.label for m in dated_matches]  # each project takes the best of these it has
         dated = _dated(in_group(best_date_facts(fields, labels)), question)
@@ -171,8 +182,9 @@ def across_projects(matches: list[FieldMatch], fields: FieldIndex, analysis: Que
         if dated and wants_order:
             latest = bool(LATEST_RE.search(question)) and not EARLIEST_RE.search(question)
             dated.sort(key=lambda pair: pair[1], reverse=latest)
-            # Over every project the first answers; over a named few, each in order, the first leading.
-            chosen = [f for f, d in dated if d == dated[0][1]] if group is None else [f for f, _ in dated]
+            # Over many projects the first answers; over a named few, each in order, the first leading.
+            chosen = ([f for f, d in dated if d == dated[0][1]] if group is None or ordered_subset
+                      else [f for f, _ in dated])
         elif dated:
             chosen = [f for f, d in dated if str(d.year) in years]
     if not chosen:
@@ -195,8 +207,13 @@ def across_projects(matches: list[FieldMatch], fields: FieldIndex, analysis: Que
         seen.add(code)
         cited.append(fact)
         lines.append(_line(fact, fields, language, len(cited) - 1, True))
-    if group is not None and wants_order:
-        return [texts.ORDER_LEAD[language].format(label=label_in(cited[0].label, language))] + lines, cited
+    if group is not None and wants_order and dated and not ordered_subset:
+        lead = [texts.ORDER_LEAD[language].format(label=label_in(cited[0].label, language))]
+        if len(dated) > 1 and dated[0][1] == dated[1][1]:  # "Which started first?" when two started together
+            first, second = (fields.index.document(f.doc).project_name for f, _ in dated[:2])
+            lead.append(texts.SAME_DAY[language].format(first=first, second=second,
+                                                        date=f"{dated[0][1].day}.{dated[0][1].month}.{dated[0][1].year}"))
+        return lead + lines, cited
     return [texts.ACROSS_LEAD[language].format(label=label_in(label, language), n=len(seen))] + lines, cited
 
 
@@ -207,8 +224,8 @@ def is_categorical(value: str, fields: FieldIndex) -> bool:
     return len(words(value)) <= FITTED["value_max_words"] or fields.projects_with_value(value) > 1
 
 
-def named_value(fields: FieldIndex, analysis: QueryAnalysis, vector: list[float], matches: list[FieldMatch]
-                ) -> tuple[list[Fact], bool]:
+def named_value(fields: FieldIndex, analysis: QueryAnalysis, vector: list[float], matches: list[FieldMatch],
+                min_share: float = 0.0) -> tuple[list[Fact], bool]:
     """The facts whose field value the question names: the value that shares most of its words with
     the question ("Keski-Suomen ELY-keskus" → keski, suomi; "priority axis 5" → "5. Sosiaalinen
     osallisuus…"), counting also how well its label matches the question; or, when no value shares a
@@ -238,6 +255,8 @@ def named_value(fields: FieldIndex, analysis: QueryAnalysis, vector: list[float]
         # "priority axis 5" names the value numbered 5 outright.
         scores[(label, value)] = 1.0 if numbering & numbers else named / (sum(weight) or 1.0)
     whole = max(scores.values()) >= 1.0
+    if max(scores.values()) < min_share:
+        return [], False
     if max(scores.values()) > 0:
         # A value the question names, under a label it asks about, beats the same words elsewhere.
         scores = {pair: score + FITTED["value_label_weight"] * label_score.get(pair[0], 0.0)

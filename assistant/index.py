@@ -13,7 +13,7 @@ from core.settings import Settings, get_settings
 from core.store import DocumentStore, IndexMissingError, KeywordIndex, VectorStore, index_exists, keyword_dir
 from core.project_names import ACRONYM_RE, lemma_sequence, name_mentions
 from core.sentences import chunk_sentences
-from core.text_analysis import derivation_bases, lemmas, words
+from core.text_analysis import derivation_bases, lemmas, tokens, words
 from core.types import Chunk, Document, DocumentRecord
 
 # Shorter words end or start too many others ("aika" ends "jatkoaika") to say anything.
@@ -63,6 +63,9 @@ class IndexView:
         self.vectors = vectors
         self.projects = self._collect_projects(records)
         self.doc_freq, self.n_chunks = self._document_frequencies(records)
+        # Words the documents use outside any chunk too: a form's title ("Euroopan aluekehitysrahaston
+        # (EAKR) rahoittaman hankkeen kuvaus") is a heading that no chunk sits under.
+        self.vocabulary = set(self.doc_freq) | {t for r in records for s in r.sections for t in tokens(s.heading)}
         self._identity: dict[str, set[str]] = {}
         self._all_identity: set[str] | None = None
         self._sorted_terms: list[str] | None = None
@@ -123,7 +126,7 @@ class IndexView:
         return math.log(1 + (self.n_chunks + 1) / (self.doc_freq.get(term, 0) + 0.5))
 
     def knows(self, term: str) -> bool:
-        return term in self.doc_freq
+        return term in self.vocabulary
 
     def knows_stem(self, word: str) -> bool:
         """A name the lexicon cannot inflect back ("Metropolian", "Kuken") is known when an indexed

@@ -183,7 +183,10 @@ class Assistant:
         across_named = [] if gathered.weakly_named else sorted(named)
         # "Of Kaiku, Romaniportti and Ohjaamo Helsinki, which started first?": the named projects in order.
         group = across_named if len(across_named) > 1 and asks_order(resolved) else None
-        if comparison is None and in_corpus and not project and (group or is_across_projects(resolved, across_named)):
+        # "Which project started earliest?" is about the set too.
+        set_order = not across_named and asks_order(resolved) and is_comparison(resolved, [])
+        if comparison is None and in_corpus and not project and (group or set_order
+                                                                 or is_across_projects(resolved, across_named)):
             across = across_projects(field_matches, self.fields, analysis, vector, group)
             if across is not None:
                 lines, facts = across
@@ -196,9 +199,6 @@ class Assistant:
         else:
             code = project or (next(iter(named)) if len(named) == 1 else hits[0].document.project if hits else None)
             lines, facts = change_answer(analysis, resolved, self.facts, code) if in_corpus else ([], [])
-            # Plan-vs-outcome facts lead the passages too; a field line is one row of a form, and
-            # the retrieved passages keep their order behind it.
-            citations_from_facts = bool(lines)
             if not lines and fields and (named or project) and not asks_for_a_part_not_given(
                     analysis, self.index, chosen, cands):
                 # Only for a project the question names: otherwise the top passage's project may be
@@ -213,6 +213,9 @@ class Assistant:
                     answered_fields += bool(more)
                     lines += more
                     facts += more_facts
+            # Plan-vs-outcome facts and field lines lead the passages too (what the answer cites is
+            # shown first); the retrieved passages keep their order behind them.
+            citations_from_facts = bool(lines)
             quoted = [c for c in chosen if not restates_a_fact(c, facts)]
             if found and quoted:
                 # When a field line gives the best sentence's value, that line leads, not another figure.

@@ -16,19 +16,26 @@ def field_value(assistant, doc: str, label: str) -> str:
     return re.search(rf"^{re.escape(label)}: (.+)$", text, re.MULTILINE).group(1).strip()
 
 
+def planned_periods(assistant, fund: str = "") -> dict:
+    """Each project's planned (start, end), read from its form's period line; only the projects of
+    one fund when given ("ESR": the form's title names it)."""
+    from datetime import date
+
+    periods = {}
+    for record in assistant.index.records.values():
+        match = re.search(r"toteutusaika: Alkaa (\d+)\.(\d+)\.(\d{4}) ja päättyy (\d+)\.(\d+)\.(\d{4})", record.text)
+        if match and record.document.project and (not fund or f"({fund})" in record.text[:1000]):
+            d1, m1, y1, d2, m2, y2 = map(int, match.groups())
+            periods[record.document.project] = (date(y1, m1, d1), date(y2, m2, d2))
+    return periods
+
+
 @pytest.mark.parametrize("question,longest_first", [
     ("Which project had the shortest planned implementation period?", False),
     ("Mikä hanke kesti pisimpään?", True),  # "kesti" is also a rare noun; as "kestää" it is known
 ])
 def test_a_ranking_over_many_projects_shows_the_first_five(combined_assistant, question, longest_first):
-    from datetime import date
-
-    days = {}
-    for record in combined_assistant.index.records.values():
-        match = re.search(r"toteutusaika: Alkaa (\d+)\.(\d+)\.(\d{4}) ja päättyy (\d+)\.(\d+)\.(\d{4})", record.text)
-        if match and record.document.project:
-            d1, m1, y1, d2, m2, y2 = map(int, match.groups())
-            days[record.document.project] = (date(y2, m2, d2) - date(y1, m1, d1)).days
+    days = {code: (end - start).days for code, (start, end) in planned_periods(combined_assistant).items()}
     ranked = sorted(days, key=days.get, reverse=longest_first)
     answer = combined_assistant.ask(question)
     rows = [line for line in answer.answer.splitlines() if line.startswith("|")]
@@ -105,14 +112,7 @@ def test_which_projects_an_authority_oversees(combined_assistant):
 
 
 def test_which_project_started_first(combined_assistant):
-    from datetime import date
-
-    starts = {}
-    for record in combined_assistant.index.records.values():
-        match = re.search(r"toteutusaika: Alkaa (\d+)\.(\d+)\.(\d{4})", record.text)
-        if match and record.document.project:
-            d, m, y = map(int, match.groups())
-            starts[record.document.project] = date(y, m, d)
+    starts = {code: start for code, (start, _) in planned_periods(combined_assistant).items()}
     first = min(starts, key=starts.get)
     answer = combined_assistant.ask("Mikä hankkeista alkoi suunnitelman mukaan aikaisimmin?")
     assert answer.found and [c.project for c in answer.citations] == [first]
@@ -179,24 +179,12 @@ def test_which_projects_an_authority_named_in_other_words_oversees(combined_assi
     assert answer.found and {c.project for c in answer.citations} == overseen
 
 
-def _planned_ends(assistant) -> dict:
-    from datetime import date
-
-    ends = {}
-    for record in assistant.index.records.values():
-        match = re.search(r"toteutusaika: Alkaa .* ja päättyy (\d+)\.(\d+)\.(\d{4})", record.text)
-        if match and record.document.project:
-            d, m, y = map(int, match.groups())
-            ends[record.document.project] = date(y, m, d)
-    return ends
-
-
 @pytest.mark.parametrize("question,codes", [
     ("Of SATTUKO, Ohjaamo Helsinki and Kiinni työelämään, which ended last?", ["A70107", "S20118", "S21820"]),
     ("Kumpi päättyy myöhemmin, Kestävä keikkatyö vai Romaniportti?", ["S21965", "S21994"]),
 ])
 def test_the_named_projects_in_the_order_asked(combined_assistant, question, codes):
-    ends = _planned_ends(combined_assistant)
+    ends = {code: end for code, (_, end) in planned_periods(combined_assistant).items()}
     latest_first = sorted(codes, key=ends.get, reverse=True)
     answer = combined_assistant.ask(question)
     assert answer.found and [c.project for c in answer.citations] == latest_first
@@ -219,3 +207,32 @@ def test_two_fields_asked_together(combined_assistant):
     doc = "S22006_hankekuvaus.txt"
     for label in ("Hakijan virallinen nimi", "Hankkeen yhteyshenkilön nimi"):
         assert field_value(combined_assistant, doc, label) in answer.answer
+
+
+@pytest.mark.parametrize("question,codes,longest_first", [
+    ("Which was shorter, SATTUKO or Biolaakso II?", ["A70107", "A70692"], False),
+    ("Kumpi kesti pidempään, Kaiku vai Romaniportti?", ["S22759", "S21994"], True),
+])
+def test_two_named_projects_compared_by_length(combined_assistant, question, codes, longest_first):
+    days = {code: (end - start).days for code, (start, end) in planned_periods(combined_assistant).items()}
+    answer = combined_assistant.ask(question)
+    assert answer.found and [c.project for c in answer.citations] == sorted(codes, key=days.get,
+                                                                          reverse=longest_first)
+
+
+def test_two_named_projects_that_started_the_same_day(combined_assistant):
+    starts = {code: re.search(r"toteutusaika: Alkaa (\S+)", combined_assistant.index.records[doc].text).group(1)
+              for code, doc in (("A70692", "A70692_hankekuvaus.txt"), ("S20118", "S20118_hankekuvaus.txt"))}
+    assert len(set(starts.values())) == 1
+    answer = combined_assistant.ask("Kumpi alkoi aiemmin, Biolaakso II vai Ohjaamo Helsinki?")
+    assert answer.found and {c.project for c in answer.citations} == set(starts)
+    assert f"sama päivä ({starts['S20118']})" in answer.answer
+
+
+def test_the_first_of_the_projects_of_one_fund(combined_assistant):
+    """"Which of the ESF projects started first?": the order among the projects whose field value
+    the question names (the fund), not among all projects."""
+    starts = {code: start for code, (start, _) in planned_periods(combined_assistant, "ESR").items()}
+    first = min(starts.values())
+    answer = combined_assistant.ask("Which of the ESF projects started first?")
+    assert answer.found and {c.project for c in answer.citations} == {p for p, d in starts.items() if d == first}
