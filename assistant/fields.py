@@ -20,7 +20,7 @@ import numpy as np
 
 from assistant.index import IndexView
 from assistant.query import ENGLISH_STOP_WORDS, FINNISH_STOP_LEMMAS, QueryAnalysis
-from core.text_analysis import is_finnish_word, lemmas, related_lemmas, word_classes, words
+from core.text_analysis import base_forms, is_finnish_word, lemmas, related_lemmas, word_classes, words
 from core.types import Fact
 
 LABELS_FILE = Path(__file__).parent / "data" / "eura_labels.json"
@@ -217,6 +217,9 @@ class FieldIndex:
         dense = self._label_vectors @ np.asarray(vector, dtype=float)
         asked = ((analysis.key_terms | analysis.lemmas | {w.lower() for w in words(analysis.text)})
                  - analysis.identity(self.index))
+        # A label's other name is matched by whole words only: "toteuttaja" (the applicant) is not
+        # asked by the "toteuttaja" inside "osatoteuttajat" (co-implementers).
+        whole = {form for w in words(analysis.text) for form in (w.lower(), lemmas(w)[0], *base_forms(w))}
         # What the question is about besides its project: its content words (Finnish lemmas, English
         # through the glossary), without the project's names and places.
         content = ({t for t in analysis.key_terms if self.index.knows(t)} - analysis.identity(self.index)
@@ -226,7 +229,7 @@ class FieldIndex:
             # The share of the Finnish label's lemmas or of its English name's words, whichever
             # the question uses more (a question is in one language).
             lexical = max([self._share(self._lemmas[label], asked)]
-                          + [self._name_share(name, asked) for name in self._english[label]])
+                          + [self._name_share(name, whole) for name in self._english[label]])
             # The share of the question's content that the label does not account for: "Who was the
             # contact person of X?" is all label; "Which objective of X concerned labour migration?"
             # asks about something the field "Erityistavoite" does not name.

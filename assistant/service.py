@@ -199,6 +199,10 @@ class Assistant:
         else:
             code = project or (next(iter(named)) if len(named) == 1 else hits[0].document.project if hits else None)
             lines, facts = change_answer(analysis, resolved, self.facts, code) if in_corpus else ([], [])
+            # Plan-vs-outcome facts lead the passages too; a field line is one row of a form, and
+            # the retrieved passages keep their order behind it (leading with the field lines' chunks
+            # lowered hit@1 on every set: the cited row is often not the evidence).
+            citations_from_facts = bool(lines)
             if not lines and fields and (named or project) and not asks_for_a_part_not_given(
                     analysis, self.index, chosen, cands):
                 # Only for a project the question names: otherwise the top passage's project may be
@@ -213,9 +217,6 @@ class Assistant:
                     answered_fields += bool(more)
                     lines += more
                     facts += more_facts
-            # Plan-vs-outcome facts and field lines lead the passages too (what the answer cites is
-            # shown first); the retrieved passages keep their order behind them.
-            citations_from_facts = bool(lines)
             quoted = [c for c in chosen if not restates_a_fact(c, facts)]
             if found and quoted:
                 # When a field line gives the best sentence's value, that line leads, not another figure.
