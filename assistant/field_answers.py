@@ -169,8 +169,8 @@ def across_projects(matches: list[FieldMatch], fields: FieldIndex, analysis: Que
     dated: list[tuple[Fact, date]] = []
     ordered_subset = False
     if dated_matches and wants_order and group is None:
-        # "Mikä aluekehitysrahaston hankkeista alkoi ensimmäisenä?": the order among the projects
-        # whose field value the question names (at least half of the value's words).
+        # "Which of the ESF projects started first?": the order among the projects whose field value
+        # the question names (at least MIN_SUBSET_SHARE of the value's words, by weight).
         subset = [f for f in named_value(fields, analysis, vector, matches, MIN_SUBSET_SHARE)[0]
                   if f.label not in date_labels]
         group = sorted({fields.index.document(f.doc).project for f in subset}) or None
