@@ -111,9 +111,12 @@ def test_rankings_across_projects(assistant, question, first):
 
 
 def test_which_projects_an_ely_centre_oversaw(assistant):
+    """"ELY" stands for the initials of "elinkeino-, liikenne- ja ympäristökeskus": the projects whose
+    responsible authority is the Etelä-Savo one, one cited line each."""
     answer = assistant.ask("Which projects did the Etelä-Savo ELY centre oversee?")
-    rows = [line for line in answer.answer.splitlines() if line.startswith("|")]
-    assert len(rows) == 2 and any("S21712" in r for r in rows) and any("S22421" in r for r in rows)
+    assert answer.found and sorted(c.project for c in answer.citations) == ["S21712", "S22421"]
+    assert all(c.quote.startswith("Vastuuviranomainen: Etelä-Savon elinkeino-, liikenne- ja ympäristökeskus")
+               for c in answer.citations)
 
 
 def test_project_card(assistant):
