@@ -252,9 +252,14 @@ class IndexView:
                                                and re.search(rf"\b{re.escape(doc.rsplit('.', 1)[0].lower())}\b", lowered))]
         return named[0] if len(named) == 1 else None
 
-    def mentioned_projects(self, query_lemmas: set[str], query: str, weak: bool = True) -> list[str]:
-        """Projects a question names: by code, by whole name (any inflection or word order), by
-        the part of the name before or after a dash or its acronym, or else (`weak`) by a word that
+    def mentioned_projects(self, query_lemmas: set[str], query: str) -> list[str]:
+        """Projects a question names, strongly or weakly (`named_projects`)."""
+        strong, weak = self.named_projects(query_lemmas, query)
+        return strong + weak
+
+    def named_projects(self, query_lemmas: set[str], query: str) -> tuple[list[str], list[str]]:
+        """Projects a question names strongly: by code, by whole name (any inflection or word order),
+        by the part of the name before or after a dash or its acronym; and weakly: by a word that
         only they carry in their name, applicant or places ("Laurea's project", "Kuhmon hanke")."""
         upper = query.upper()
         sequence = lemma_sequence(query)
@@ -267,8 +272,6 @@ class IndexView:
                 strong.append(code)
         # Words of the strongly named projects' own names, applicants and places name nothing more;
         # another word may name a second project ("Vertaa Uudet kasvot -hanketta ja Oulun hanketta").
-        if not weak:
-            return strong
         query_terms -= {t for code in strong for t in self.projects[code].identity()}
         # The projects that the most (rarest) naming words point at: "Itä-Lapin kuntayhtymän
         # esiselvitys" names the project whose applicant is Itä-Lapin kuntayhtymä, not every
@@ -278,6 +281,6 @@ class IndexView:
             for code in self.naming_words.get(term, set()) - set(strong):
                 weight[code] += self.idf(term)
         if not weight:
-            return strong
+            return strong, []
         best = max(weight.values())
-        return strong + sorted(code for code, w in weight.items() if w >= best * WEAK_NAMING_SHARE)
+        return strong, sorted(code for code, w in weight.items() if w >= best * WEAK_NAMING_SHARE)

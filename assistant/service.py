@@ -118,7 +118,8 @@ class Assistant:
             conversation.turns[-1].language if conversation and conversation.turns else own.language)
         k = k or self.settings.top_k
         vector = self.searcher.embeddings.embed_query(resolved)
-        named = set(self.index.mentioned_projects(analysis.lemmas, resolved))
+        strong, weak = self.index.named_projects(analysis.lemmas, resolved)
+        named = set(strong + weak)
         meant = None
         if not named and not project and not is_comparison(resolved, []) and not is_across_projects(resolved, []):
             meant = self.project_meaning.meant(vector)  # named in other words ("University of Helsinki's study")
@@ -128,7 +129,7 @@ class Assistant:
             resolved, analysis, hits, vector)
         evidence_hits += self.list_continuations(evidence_hits)
         # Named only by a word one project carries (its applicant, its town), not by name or code.
-        weakly_named = bool(named) and not self.index.mentioned_projects(analysis.lemmas, resolved, weak=False)
+        weakly_named = bool(named) and not strong
         if meant:
             named = {meant}
         if named:
