@@ -25,8 +25,6 @@ from core.text_analysis import related_lemmas, words
 from core.types import Fact
 
 
-# The least share of a value's words a question must use for "which of the X projects" to mean those.
-MIN_SUBSET_SHARE = 0.3
 # Superlatives and comparatives ("Kumpi päättyi myöhemmin?", "Which began earlier?").
 EARLIEST_RE = re.compile(r"\b(earliest|earlier|first|sooner|oldest|aikaisi\w*|aikaisemmin|aiemmin|ensin|ensimmäi\w*|"
                          r"varhaisi\w*|vanhi\w*)\b", re.I)
@@ -170,8 +168,8 @@ def across_projects(matches: list[FieldMatch], fields: FieldIndex, analysis: Que
     ordered_subset = False
     if dated_matches and wants_order and group is None:
         # "Which of the ESF projects started first?": the order among the projects whose field value
-        # the question names (at least MIN_SUBSET_SHARE of the value's words, by weight).
-        subset = [f for f in named_value(fields, analysis, vector, matches, MIN_SUBSET_SHARE)[0]
+        # the question names (at least fitted min_subset_share of the value's words, by weight).
+        subset = [f for f in named_value(fields, analysis, vector, matches, FITTED["min_subset_share"])[0]
                   if f.label not in date_labels]
         group = sorted({fields.index.document(f.doc).project for f in subset}) or None
         ordered_subset = group is not None
