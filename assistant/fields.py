@@ -18,8 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
+from assistant.glossary import finnish_terms
 from assistant.index import IndexView
-from assistant.query import ENGLISH_STOP_WORDS, FINNISH_STOP_LEMMAS, QueryAnalysis
+from assistant.query import ENGLISH_STOP_WORDS, FINNISH_STOP_LEMMAS, ORGANISATION_TERMS, QueryAnalysis
 from core.text_analysis import base_forms, is_finnish_word, lemmas, related_lemmas, word_classes, words
 from core.types import Fact
 
@@ -222,8 +223,12 @@ class FieldIndex:
         whole = {form for w in words(analysis.text) for form in (w.lower(), lemmas(w)[0], *base_forms(w))}
         # What the question is about besides its project: its content words (Finnish lemmas, English
         # through the glossary), without the project's names and places.
+        # An organisation after the question word is the kind of answer ("Which organisations are the
+        # co-implementers…"), not something the field must account for ("What outcome…" is).
         content = ({t for t in analysis.key_terms if self.index.knows(t)} - analysis.identity(self.index)
-                   - MEASURE_WORDS - self.index.name_parts(analysis.projects or ()))
+                   - MEASURE_WORDS - self.index.name_parts(analysis.projects or ())
+                   - (analysis.answer_type if analysis.answer_type & ORGANISATION_TERMS else set())
+                   - analysis.source - self._translated_names(analysis))
         out = []
         for i, label in enumerate(self.labels):
             # The share of the Finnish label's lemmas or of its English name's words, whichever
@@ -238,6 +243,20 @@ class FieldIndex:
             out.append(FieldMatch(label, float(dense[i]) + lexical, float(dense[i]), lexical, rest, terms,
                                   frozenset(content)))
         return sorted(out, key=lambda m: -m.score)
+
+    def _translated_names(self, analysis: QueryAnalysis) -> set[str]:
+        """An English question names its project in English too ("Metropolia's sustainable gig work
+        project" for Kestävä keikkatyö): every translation of a word one of whose translations is a
+        word of the project's name names the project, not something asked."""
+        if analysis.language != "en" or not analysis.projects:
+            return set()
+        naming = analysis.identity(self.index) | self.index.name_parts(analysis.projects)
+        found: set[str] = set()
+        for word in words(analysis.text):
+            translated = set(finnish_terms(word.lower()))
+            if translated & naming:
+                found |= translated
+        return found
 
     def residual(self, matches: list[FieldMatch]) -> float:
         """The share of the question's content words that none of these fields' labels accounts for."""

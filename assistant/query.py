@@ -67,6 +67,8 @@ class QueryAnalysis:
     # "Mikä organisaatio haki…": the noun after the question word names the kind of answer; a
     # sentence containing the word itself ("Organisaatiotyyppi") is not thereby the answer.
     answer_type: set[str] = field(default_factory=set)
+    # "According to the registry form": the document to read, not what is asked.
+    source: set[str] = field(default_factory=set)
     wants_name: bool = False
     wants_explanation: bool = False
     # The one municipality a question singles out ("in Juuka specifically"); set with the index's places.
@@ -160,6 +162,23 @@ def counted_terms(question: str, language: str) -> set[str]:
         if found:
             return found - FINNISH_STOP_LEMMAS
     return set()
+
+
+# "According to the registry form, …", "Hankekuvauksen mukaan …": the words that name where the answer
+# is written, not what is asked.
+SOURCE_EN_RE = re.compile(r"\baccording to (?:the |its |their )?((?:[\w'’-]+ ?){1,3}?)(?=[,?.]|$| (?:what|which|who|how|when|is|are|was|were|did|does|do)\b)",
+                          re.I)
+SOURCE_FI_RE = re.compile(r"(\w+n) mukaan\b", re.I)
+
+
+def source_terms(question: str, language: str) -> set[str]:
+    """The terms of a phrase that says which document to read ("according to the registry form")."""
+    found: set[str] = set()
+    pattern = SOURCE_EN_RE if language == "en" else SOURCE_FI_RE
+    for match in pattern.finditer(question):
+        for word in words(match.group(1)):
+            found.update(finnish_terms(word.lower()) if language == "en" else lemmas(word))
+    return found - FINNISH_STOP_LEMMAS
 
 
 def preamble_terms(question: str, language: str) -> set[str]:
@@ -260,7 +279,7 @@ def analyse(question: str, names: set[str] | None = None) -> QueryAnalysis:
                          wants_figure, bool(DATE_CUES.search(question)) or duration, bool(PERSON_CUES.search(question)),
                          wants_count=bool(COUNT_CUES.search(question)), wants_realised=wants_realised,
                          modifiers=(parts - heads) | preamble_terms(question, language),
-                         ordinals=ordinals, answer_type=answer_type,
+                         ordinals=ordinals, answer_type=answer_type, source=source_terms(question, language),
                          wants_name=bool(PERSON_CUES.search(question)) or bool(answer_type & ORGANISATION_TERMS),
                          name_terms=name_terms, wants_explanation=bool(EXPLANATION_CUES.search(question)),
                          counted=counted_terms(question, language))

@@ -11,7 +11,8 @@ from assistant import texts
 from assistant.compose import compose_answer, compose_refusal, prepend_fact_lines
 from assistant.fact_answers import change_answer, compare_projects
 from assistant.facts import DURATION_RE, LEAST_RE, MOST_RE, FactIndex, is_comparison
-from assistant.field_answers import across_projects, asked_fields, asks_order, is_across_projects, project_field
+from assistant.field_answers import (YEAR_RE, across_projects, asked_fields, asks_order, is_across_projects, named_value,
+                                     project_field)
 from assistant.fields import FieldIndex, FieldMatch
 from assistant.fitted import FITTED
 from assistant.generation import Generator
@@ -22,6 +23,7 @@ from assistant.project_meaning import ProjectMeaning
 from assistant.query import QueryAnalysis, analyse, name_terms_of
 from assistant.refusal import asks_for_a_part_not_given, out_of_corpus, should_refuse, specific_place
 from assistant.retrieval import HankeRetriever, Hit, HybridSearcher
+from assistant.topic_answers import projects_on_topic
 from core.sentence_vectors import SentenceVectors
 from core.settings import Settings, get_settings
 from core.text_analysis import words
@@ -186,8 +188,15 @@ class Assistant:
         group = across_named if len(across_named) > 1 and asks_order(resolved) else None
         # "Which project started earliest?" is about the set too.
         set_order = not across_named and asks_order(resolved) and is_comparison(resolved, [])
-        if comparison is None and in_corpus and not project and (group or set_order
-                                                                 or is_across_projects(resolved, across_named)):
+        about_set = in_corpus and not project and is_across_projects(resolved, across_named)
+        if comparison is None and about_set and not (group or set_order or fields or YEAR_RE.search(resolved)) \
+                and not named_value(self.fields, analysis, vector, field_matches)[1]:
+            # No field asked and no field value named in full: the set by topic ("Mitkä hankkeet
+            # liittyvät matkailuun?"), from what the projects' documents say.
+            topic = projects_on_topic(analysis, self.index)
+            if topic is not None:
+                comparison = prepend_fact_lines(*topic, "", [], self.index)
+        if comparison is None and in_corpus and not project and (group or set_order or about_set):
             across = across_projects(field_matches, self.fields, analysis, vector, group)
             if across is not None:
                 lines, facts = across

@@ -34,6 +34,7 @@ COMPARISON_LEAD = {"fi": "Hankkeet rinnakkain ({quantity}):", "en": "The project
 MORE_PROJECTS = {"fi": "… ja {n} muuta hanketta.", "en": "… and {n} more projects."}
 ORDER_LEAD = {"fi": "Hankkeet järjestyksessä ({label}):", "en": "The projects in order ({label}):"}
 SAME_DAY = {"fi": "{first} ja {second}: sama päivä ({date}).", "en": "{first} and {second}: the same day ({date})."}
+TOPIC_LEAD = {"fi": "Hankkeet, joiden asiakirjoissa aihe mainitaan ({n}):", "en": "Projects whose documents mention the topic ({n}):"}
 ACROSS_LEAD = {"fi": "Hankkeet, joiden kenttä {label} vastaa kysymystä ({n}):", "en": "Projects whose field {label} answers the question ({n}):"}
 CHANGE_LINE = {
     "fi": "{quantity}: suunniteltu {planned} [@{a}] → toteutunut {realised} [@{b}] (muutos {difference}).",

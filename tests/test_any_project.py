@@ -236,3 +236,38 @@ def test_the_first_of_the_projects_of_one_fund(combined_assistant):
     first = min(starts.values())
     answer = combined_assistant.ask("Which of the ESF projects started first?")
     assert answer.found and {c.project for c in answer.citations} == {p for p, d in starts.items() if d == first}
+
+
+@pytest.mark.parametrize("question,lemma", [
+    ("Mitkä hankkeet liittyvät matkailuun?", "matkailu"),
+    ("Mitkä hankkeet käsittelevät kiertotaloutta?", "kiertotalous"),
+])
+def test_which_projects_by_topic(combined_assistant, question, lemma):
+    """No form field holds a topic: the projects whose documents use the word answer, each cited with
+    a sentence that uses it, and none that never does."""
+    from core.text_analysis import tokens
+
+    using = {r.document.project for r in combined_assistant.index.records.values()
+             if r.document.project and lemma in tokens(r.text)}
+    answer = combined_assistant.ask(question)
+    cited = [c.project for c in answer.citations]
+    assert answer.found and cited and set(cited) <= using
+    assert all(lemma in tokens(c.quote) for c in answer.citations)
+    assert f"({len(using)})" in answer.answer.splitlines()[0]
+
+
+def test_the_field_asked_with_the_kind_of_answer_and_the_project_in_english(combined_assistant):
+    """"Which organisations…" names the kind of answer and "sustainable gig work" translates the
+    project's name (Kestävä keikkatyö): neither is something the co-implementers field leaves out."""
+    answer = combined_assistant.ask("Which organisations are co-implementers in Metropolia's sustainable gig work project?")
+    listed = [line.strip() for line in combined_assistant.index.records["S21965_hankekuvaus.txt"].text
+              .split("Osatoteuttajat\n", 1)[1].split("\n\n3 ", 1)[0].splitlines() if line.strip()]
+    assert listed and all(organisation in answer.answer for organisation in listed)
+
+
+@pytest.mark.parametrize("question", ["Where is the applicant of Romaniportti located?",
+                                      "Mikä on Romaniportti-hankkeen hakijan sijainti?"])
+def test_where_the_applicant_is_located(combined_assistant, question):
+    town = field_value(combined_assistant, "S21994_hankekuvaus.txt", "Postitoimipaikka")
+    answer = combined_assistant.ask(question)
+    assert answer.found and town in answer.answer.splitlines()[0] + answer.answer.splitlines()[1]
