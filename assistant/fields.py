@@ -57,10 +57,11 @@ PHASE_LABEL_RE = re.compile(r"^(Suunniteltu|Toteutunut|Myönnetty|Haettu)\b")
 COPULA_RE = re.compile(r"\b(on|ovat|oli|olivat|is|are|was|were)\b", re.I)
 
 
-def is_field(fact: Fact) -> bool:
-    """A form's label–value line or cell (not a sentence that happens to hold a date or a number)."""
+def is_field(fact: Fact, removed: bool = False) -> bool:
+    """A form's label–value line or cell (not a sentence that happens to hold a date or a number).
+    `removed`: instead, a field whose value the document gives as removed ("Puhelinnumero: (poistettu)")."""
     return (fact.kind in FIELD_KINDS and fact.line.startswith(fact.label) and bool(fact.value_text.strip())
-            and not PLACEHOLDER_RE.match(fact.value_text) and not CASE_ENDING_RE.match(fact.value_text)
+            and bool(PLACEHOLDER_RE.match(fact.value_text)) == removed and not CASE_ENDING_RE.match(fact.value_text)
             and not any(word_classes(w) == {"teonsana"} for w in words(fact.label) if not w[:1].isdigit())
             and len(words(fact.label)) <= MAX_LABEL_WORDS and not COPULA_RE.search(fact.label)
             # "Suunniteltu: 465" is a phase of the quantity its heading names, not a field of its own
@@ -160,7 +161,10 @@ class FieldIndex:
         self._cache: dict | None = None
         self.fields: list[Fact] = [f for r in index.records.values() for f in r.facts if is_field(f)]
         self.fields += [f for r in index.records.values() for f in list_fields(r) + fund_fields(r)]
-        self.labels = sorted({f.label for f in self.fields})
+        # Fields a document gives as removed (contact details taken out of a published form): a
+        # question may ask for one, and is then told that the document does not give it.
+        self.removed: list[Fact] = [f for r in index.records.values() for f in r.facts if is_field(f, removed=True)]
+        self.labels = sorted({f.label for f in self.fields + self.removed})
         # A label's words in both languages: "Which priority axis…" uses the English name's words.
         english = english_labels()
         self._lemmas = {label: label_lemmas(label, heads_only=True) for label in self.labels}
@@ -285,6 +289,13 @@ class FieldIndex:
                 counts.setdefault(fact.value_text, set()).add(self.index.document(fact.doc).project or fact.doc)
             self._value_projects = {v: len(p) for v, p in counts.items()}
         return self._value_projects.get(value, 0)
+
+    def removed_only(self, label: str, projects: list[str]) -> list[Fact]:
+        """The removed lines of this field, when these projects' documents give it only as removed."""
+        if self.values(label, projects):
+            return []
+        return [f for code in projects for f in self.removed
+                if f.label == label and self.index.document(f.doc).project == code]
 
     def values(self, label: str, projects: list[str] | None = None) -> list[Fact]:
         """The field's facts, of the given projects (in their order) or of all."""

@@ -13,7 +13,7 @@ from assistant.fact_answers import change_answer, compare_projects
 from assistant.facts import DURATION_RE, LEAST_RE, MOST_RE, FactIndex, is_comparison
 from assistant.field_answers import (YEAR_RE, across_projects, asked_fields, asks_order, is_across_projects, named_value,
                                      project_field)
-from assistant.fields import FieldIndex, FieldMatch
+from assistant.fields import FieldIndex, FieldMatch, label_in
 from assistant.fitted import FITTED
 from assistant.generation import Generator
 from assistant.conversation import Conversation, Turn
@@ -173,6 +173,7 @@ class Assistant:
         ranked = sorted(cands, key=lambda c: -c.score)
         found = not should_refuse(analysis, self.index, hits, chosen, cands)
         citations_from_facts = False
+        removed: list = []  # an asked field the documents give only as removed
         fields = asked_fields(field_matches, self.fields)
         comparison = None
         comparative = in_corpus and not project and is_comparison(resolved, sorted(named))
@@ -218,6 +219,11 @@ class Assistant:
                 # Only for a project the question names: otherwise the top passage's project may be
                 # another one, and the sentences (which name their document) answer instead.
                 codes = [project] if project else sorted(named)
+                # "Mikä on X:n yhteyshenkilön puhelinnumero?" where the form says "(poistettu)":
+                # the documents do not give it, and the answer says so with the removed line.
+                removed = self.fields.removed_only(fields[0].label, [c for c in codes if c])
+                if removed:
+                    found, fields = False, []
                 answered_fields = 0
                 for field in fields:
                     if answered_fields >= FITTED["fields_per_question"]:
@@ -240,9 +246,14 @@ class Assistant:
             closest = []
             for hit in hits[:3]:
                 best_of_hit = next((c for c in ranked if c.hit is hit), None)
-                if best_of_hit is not None:
+                if best_of_hit is not None and not restates_a_fact(best_of_hit, removed):
                     closest.append(best_of_hit)
             text, citations = compose_refusal(analysis, hits, closest)
+            if removed:
+                head, _, rest = text.partition("\n")
+                line = texts.FIELD_REMOVED[analysis.language].format(label=label_in(removed[0].label, analysis.language))
+                text, citations = prepend_fact_lines([f"{line} [@0]"], removed[:1], rest, citations, self.index)
+                text = f"{head}\n{text}".rstrip()
         passages = self.passages(hits, citations if comparison is not None or citations_from_facts else [], k, ranked)
         total_ms = (time.perf_counter() - started) * 1000
         answer = Answer(question=question, language=analysis.language, answer=text, found=found,

@@ -9,6 +9,7 @@ REFUSAL = {
     "fi": "Asiakirjoista ei löydy vastausta tähän kysymykseen.",
     "en": "The documents do not answer this question.",
 }
+FIELD_REMOVED = {"fi": "Lomakkeessa kentän {label} tieto on poistettu.", "en": "The form gives the field {label} as removed."}
 CLOSEST_PASSAGES = {"fi": "Lähimmät kohdat asiakirjoissa:", "en": "The closest passages in the documents:"}
 QUOTES_IN_FINNISH = {"fi": "", "en": " (quoted in Finnish)"}
 FIGURE_LEAD = {"fi": "Luku: {value}", "en": "The figure: {value}"}

@@ -271,3 +271,16 @@ def test_where_the_applicant_is_located(combined_assistant, question):
     town = field_value(combined_assistant, "S21994_hankekuvaus.txt", "Postitoimipaikka")
     answer = combined_assistant.ask(question)
     assert answer.found and town in answer.answer.splitlines()[0] + answer.answer.splitlines()[1]
+
+
+@pytest.mark.parametrize("question,label", [
+    ("Mikä on SATTUKO-hankkeen yhteyshenkilön sähköpostiosoite?", "Yhteyshenkilön sähköpostisoite"),
+    ("What is the street address of the applicant of Biolaakso II?", "Jakeluosoite"),
+])
+def test_a_field_the_form_gives_as_removed_is_not_an_answer(combined_assistant, question, label):
+    """The published forms have their contact details removed ("Jakeluosoite: (poistettu)"): asked for
+    one, the assistant says the documents do not give it and cites the removed line."""
+    answer = combined_assistant.ask(question)
+    removed = [c for c in answer.citations if c.quote.startswith(f"{label}:")]
+    assert not answer.found
+    assert len(removed) == 1 and re.fullmatch(r".+: \(.+\)", removed[0].quote)
