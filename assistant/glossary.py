@@ -119,6 +119,30 @@ GLOSSARY: dict[str, tuple[str, ...]] = {
     "establish": ("perustaa",), "established": ("perustaa",), "founded": ("perustaa",),
 }
 
+# The themes of the ERDF and ESF programmes' priority axes and specific objectives, which questions
+# about any project's topic use ("Which projects deal with tourism?"). Finnish as the analyser
+# lemmatises it ("puurakentaminen" → "puurakentaa").
+THEMES: dict[str, tuple[str, ...]] = {
+    "tourism": ("matkailu",), "tourist": ("matkailija", "matkailu"), "tourists": ("matkailija", "matkailu"),
+    "circular economy": ("kiertotalous",), "bioeconomy": ("biotalous",), "chemistry": ("kemia",),
+    "carbon": ("hiili",), "carbon neutral": ("hiilineutraali",), "carbon neutrality": ("hiilineutraalius", "hiilineutraali"),
+    "emissions": ("päästö",), "climate": ("ilmasto",), "energy": ("energia",), "renewable": ("uusiutuva",),
+    "energy efficiency": ("energiatehokkuus",), "environment": ("ympäristö",), "environmental": ("ympäristö",),
+    "forest": ("metsä",), "wood": ("puu",), "wood construction": ("puurakentaa",), "timber": ("puu",),
+    "digital": ("digitaalinen", "digitalisaatio"), "digitalisation": ("digitalisaatio",),
+    "digitalization": ("digitalisaatio",), "innovation": ("innovaatio",), "innovations": ("innovaatio",),
+    "research": ("tutkimus",), "logistics": ("logistiikka",), "food": ("ruoka", "elintarvike"),
+    "culture": ("kulttuuri",), "cultural": ("kulttuuri",), "elderly": ("ikääntynyt", "vanhus"),
+    "disabled": ("vammainen",), "women": ("nainen",), "transport": ("liikenne",), "games": ("peli",),
+    "game industry": ("peliala", "peliteollisuus"), "gaming": ("peli", "peliala"),
+    "volunteer": ("vapaaehtoinen",), "volunteering": ("vapaaehtoistyö", "vapaaehtoinen"),
+    "roma": ("romani",), "students": ("opiskelija",), "migrants": ("maahanmuuttaja",),
+    "smes": ("pk-yritys",), "wellbeing": ("hyvinvointi",), "well-being": ("hyvinvointi",),
+    "safety": ("turvallisuus",), "security": ("turvallisuus",), "entrepreneurship": ("yrittäjyys",),
+    "export": ("vienti",), "exports": ("vienti",), "rural": ("maaseutu",), "accessibility": ("saavutettavuus",),
+}
+GLOSSARY.update({word: terms for word, terms in THEMES.items() if word not in GLOSSARY})
+
 
 ENGLISH_SUFFIXES = ("ing", "ied", "ies", "ed", "es", "s", "e", "y")
 MIN_STEM = 4

@@ -26,3 +26,15 @@ def test_a_phrase_of_several_words_is_translated_whole():
     assert "ammattikorkeakoulu" in analysis.key_terms
     assert "yliopisto" not in analysis.key_terms  # "university" alone would mean a university
     assert "yliopisto" in analyse("Which projects were applied for by a university?").key_terms
+
+
+def test_theme_terms_are_lemmas_the_analyser_gives():
+    """A theme's Finnish term is matched against the documents' lemmas, so it must be one: the
+    analyser lemmatises "puurakentaminen" to "puurakentaa", and an entry "puurakentaminen" would
+    never match."""
+    from assistant.glossary import THEMES
+    from core.text_analysis import lemmas
+
+    for terms in THEMES.values():
+        for term in terms:
+            assert lemmas(term)[0] == term, term
