@@ -18,7 +18,6 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.glossary import finnish_terms
 from assistant.index import IndexView
 from assistant.query import ENGLISH_STOP_WORDS, FINNISH_STOP_LEMMAS, ORGANISATION_TERMS, QueryAnalysis
 from core.text_analysis import base_forms, is_finnish_word, lemmas, related_lemmas, word_classes, words
@@ -232,7 +231,7 @@ class FieldIndex:
         content = ({t for t in analysis.key_terms if self.index.knows(t)} - analysis.identity(self.index)
                    - MEASURE_WORDS - self.index.name_parts(analysis.projects or ())
                    - (analysis.answer_type if analysis.answer_type & ORGANISATION_TERMS else set())
-                   - analysis.source - self._translated_names(analysis))
+                   - analysis.source)
         out = []
         for i, label in enumerate(self.labels):
             # The share of the Finnish label's lemmas or of its English name's words, whichever
@@ -247,20 +246,6 @@ class FieldIndex:
             out.append(FieldMatch(label, float(dense[i]) + lexical, float(dense[i]), lexical, rest, terms,
                                   frozenset(content)))
         return sorted(out, key=lambda m: -m.score)
-
-    def _translated_names(self, analysis: QueryAnalysis) -> set[str]:
-        """An English question names its project in English too ("Metropolia's sustainable gig work
-        project" for Kestävä keikkatyö): every translation of a word one of whose translations is a
-        word of the project's name names the project, not something asked."""
-        if analysis.language != "en" or not analysis.projects:
-            return set()
-        naming = analysis.identity(self.index) | self.index.name_parts(analysis.projects)
-        found: set[str] = set()
-        for word in words(analysis.text):
-            translated = set(finnish_terms(word.lower()))
-            if translated & naming:
-                found |= translated
-        return found
 
     def residual(self, matches: list[FieldMatch]) -> float:
         """The share of the question's content words that none of these fields' labels accounts for."""

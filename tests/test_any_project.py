@@ -256,10 +256,11 @@ def test_which_projects_by_topic(combined_assistant, question, lemma):
     assert f"({len(using)})" in answer.answer.splitlines()[0]
 
 
-def test_the_field_asked_with_the_kind_of_answer_and_the_project_in_english(combined_assistant):
-    """"Which organisations…" names the kind of answer and "sustainable gig work" translates the
-    project's name (Kestävä keikkatyö): neither is something the co-implementers field leaves out."""
-    answer = combined_assistant.ask("Which organisations are co-implementers in Metropolia's sustainable gig work project?")
+def test_the_field_asked_with_the_kind_of_answer_and_its_source(combined_assistant):
+    """"Which organisations…" names the kind of answer and "according to the registry form" where to
+    read it: neither is something the co-implementers field leaves out."""
+    answer = combined_assistant.ask("According to the registry form, which organisations are co-implementers "
+                                    "of the Kestävä keikkatyö project?")
     listed = [line.strip() for line in combined_assistant.index.records["S21965_hankekuvaus.txt"].text
               .split("Osatoteuttajat\n", 1)[1].split("\n\n3 ", 1)[0].splitlines() if line.strip()]
     assert listed and all(organisation in answer.answer for organisation in listed)
