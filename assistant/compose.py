@@ -14,6 +14,9 @@ from core.text_analysis import finnishness
 from core.types import Citation
 
 
+SENTENCE_END_RE = re.compile(r"[.!?:]\s*$")
+
+
 def _quote(text: str) -> str:
     return " ".join(text.replace("\t", " ").split())
 
@@ -29,7 +32,7 @@ def _document_label(cand: Candidate, language: str) -> str:
 def quote_lines(cands: list[Candidate], language: str) -> list[str]:
     """The quotes, each under the document it comes from: a label line per run of quotes from one
     document, so that a source is named once rather than after every quote (the citations carry
-    the section and the offsets). A bare row ("Suunniteltu: 465") keeps its heading beside it."""
+    the section and the offsets). A bare row ("Suunniteltu: 465") keeps its heading beside it; a sentence needs none."""
     in_finnish = language == "en" and any(finnishness(c.text) > 0.5 for c in cands)
     lines: list[str] = []
     current = None
@@ -39,7 +42,11 @@ def quote_lines(cands: list[Candidate], language: str) -> list[str]:
             current = cand.hit.chunk.doc
             lines.append(f"{_document_label(cand, language)}{note}:")
         heading = ""
-        if len(cand.text) < SHORT_SENTENCE and cand.hit.chunk.section:
+        # A sentence says what it is about; a bare row ("Suunniteltu: 500") needs its heading,
+        # unless the quote before it is from the same section (the items of a list).
+        section = cand.hit.chunk.section
+        after_same = n > 1 and cands[n - 2].hit.chunk.doc == current and cands[n - 2].hit.chunk.section == section
+        if len(cand.text) < SHORT_SENTENCE and section and not after_same and not SENTENCE_END_RE.search(cand.text):
             heading = f" ({cand.hit.chunk.section.split(' › ')[-1]})"
         lines.append(f"„{_quote(cand.text)}“{heading} [{n}]")
     return lines

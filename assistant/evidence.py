@@ -55,7 +55,8 @@ class Candidate:
     matched: set[str] = field(default_factory=set)
     figures: list[Figure] = field(default_factory=list)
     primary: Figure | None = None
-    score: float = 0.0
+    score: float = 0.0  # the ranking model's probability that this is evidence: which candidate leads
+    confidence: float = 0.0  # the linear model's: whether any candidate is evidence enough to answer
     features: dict[str, float] = field(default_factory=dict)
 
 
@@ -124,7 +125,7 @@ def score_candidates(cands: list[Candidate], analysis: QueryAnalysis, index: Ind
                      named: set[str] | None = None, field_scores: dict[str, float] | None = None,
                      content_similarity: list[float] | None = None) -> None:
     """Describe every candidate by its features (assistant/scorer.py) and score it with the fitted
-    model: cand.score is the probability that the candidate is evidence for the answer.
+    models: cand.score ranks the candidates, cand.confidence decides refusal (assistant/scorer.py).
     `content_similarity`: per candidate, the cosine of its sentence and the question's content
     (core/sentence_vectors.py); 0 where not given."""
     key = {t for t in analysis.key_terms if index.knows(t)} or analysis.key_terms
@@ -202,12 +203,19 @@ def score_candidates(cands: list[Candidate], analysis: QueryAnalysis, index: Ind
     scorer = load_scorer()
     for cand in cands:
         cand.features["most_lexical"] = float(cand.lexical >= most > 0)
-        cand.score = scorer.probability(cand.features)
+        cand.confidence = scorer.probability(cand.features)
+    for cand, score in zip(cands, scorer.rank_probabilities([c.features for c in cands])):
+        cand.score = score
 
 
 def _next_in_chunk(best: Candidate, cands: list[Candidate]) -> Candidate | None:
     return next((c for c in cands if c.hit.chunk.id == best.hit.chunk.id
                  and c.position == best.position + 1), None)
+
+
+def _follower(sentence: Candidate, cands: list[Candidate]) -> Candidate | None:
+    """The sentence that carries this one on: after a colon it may open the next chunk."""
+    return _next_sentence(sentence, cands) if sentence.text.rstrip().endswith(":") else _next_in_chunk(sentence, cands)
 
 
 def _next_sentence(best: Candidate, cands: list[Candidate]) -> Candidate | None:
@@ -252,6 +260,46 @@ def announces_list(sentence: Candidate, follower: Candidate | None) -> bool:
 
 
 EXPLANATION_FOLLOWERS = 3
+# Cardinals as Voikko lemmatises them ("kolmeen osaan" → kolme) and their English words.
+NUMBER_WORDS = {"kaksi": 2, "kolme": 3, "neljä": 4, "viisi": 5, "kuusi": 6, "seitsemän": 7, "kahdeksan": 8,
+                "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8}
+MAX_LIST_ITEMS = 8
+# "Hankkeella on kaksi päätavoitetta.": a sentence this short that counts things introduces them.
+ANNOUNCING_MAX_WORDS = 8
+
+
+def counted_items(sentence: Candidate) -> int:
+    """The number of things a short sentence counts in words, which it then lists ("Hankkeella on
+    kaksi päätavoitetta.", "Tavoite jakautuu kolmeen osaan:"); 0 when it counts none."""
+    tokens = words(sentence.text)
+    if len(tokens) > ANNOUNCING_MAX_WORDS:
+        return 0
+    counted = [NUMBER_WORDS[lemma] for token in tokens for lemma in lemmas(token.lower())[-1:]
+               if lemma in NUMBER_WORDS]
+    return counted[0] if len(counted) == 1 else 0
+
+
+def announced_items(sentence: Candidate, cands: list[Candidate], follower: Candidate | None) -> list[Candidate]:
+    """The items the sentence says come next: as many sentences of its paragraph as it counts, or
+    the lines of a list it opens ("…joita ovat:", each item on a line of its own, MAX_LIST_ITEMS at
+    most). A blank line ends both; only the first item may open the next chunk."""
+    counted = counted_items(sentence)
+    if not counted and not announces_list(sentence, follower):
+        return []
+    items: list[Candidate] = []
+    current = sentence
+    while len(items) < (counted or MAX_LIST_ITEMS):
+        following = _next_sentence(current, cands) if not items else _next_in_chunk(current, cands)
+        if following is None:
+            break
+        chunk = current.hit.chunk
+        if following.hit.chunk.id == chunk.id:
+            between = chunk.text[current.end - chunk.start:following.start - chunk.start]
+            if "\n\n" in between or (not counted and "\n" not in between):
+                break
+        items.append(following)
+        current = following
+    return items
 
 
 def paragraph_followers(sentence: Candidate, cands: list[Candidate], limit: int) -> list[Candidate]:
@@ -277,19 +325,24 @@ def select(cands: list[Candidate], analysis: QueryAnalysis, count: int = 3) -> l
     # A sentence beyond the best one is shown only when the model finds it probable evidence too.
     follows = load_scorer().follows(best.score)
     chosen = [best]
-    follower = _next_sentence(best, cands) if best.text.rstrip().endswith(":") else _next_in_chunk(best, cands)
+    follower = _follower(best, cands)
     # The next sentence carries on the best one (a label's value, the rest of a list), but only
     # when it is about the question too, or when the best one announces it ("…joita ovat:").
-    introduces_list = announces_list(best, follower)
-    if analysis.wants_explanation and not introduces_list:
+    items = [] if analysis.wants_count else announced_items(best, cands, follower)
+    if items:
+        # The items the best sentence announces are the answer: all of them, however many.
+        chosen += items
+        count = max(count, len(chosen))
+    elif analysis.wants_explanation:
         # The reasons or effects follow the sentence that names the topic, in the same paragraph.
         chosen += paragraph_followers(best, cands, EXPLANATION_FOLLOWERS)
         count = max(count, len(chosen))
-    elif follower and (introduces_list or follower.score >= follows):
+    elif follower and follower.score >= follows:
         chosen.append(follower)
-        second = _next_in_chunk(follower, cands) if introduces_list else None
-        if second is not None:
-            chosen.append(second)
+        # The follower may be what announces the items ("…potentiaali on…. Tavoite jakautuu kolmeen osaan:").
+        items = [] if analysis.wants_count else announced_items(follower, cands, _follower(follower, cands))
+        chosen += items
+        count = max(count, len(chosen)) if items else count
     other_doc = next((c for c in ranked[1:] if c.hit.chunk.doc != best.hit.chunk.doc and c.score >= follows), None)
     for extra in [other_doc] + ranked[1:]:
         if len(chosen) >= count:

@@ -239,7 +239,7 @@ def should_refuse(analysis: QueryAnalysis, index: IndexView, hits: list[Hit],
         return True
     if out_of_corpus(analysis, index) or counts_unknown_thing(analysis, index):
         return True
-    if chosen[0].score < load_scorer().threshold(answer_kind(analysis)):
+    if max(c.confidence for c in (cands or chosen)) < load_scorer().threshold(answer_kind(analysis)):
         return True  # no candidate is probable evidence (threshold fitted in assistant/data/scorer.json)
     if analysis.wants_count and not any(states_a_number(c.text) for c in chosen):
         return True  # "how many" with no number anywhere in the evidence

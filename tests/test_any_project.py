@@ -285,3 +285,38 @@ def test_a_field_the_form_gives_as_removed_is_not_an_answer(combined_assistant, 
     removed = [c for c in answer.citations if c.quote.startswith(f"{label}:")]
     assert not answer.found
     assert len(removed) == 1 and re.fullmatch(r".+: \(.+\)", removed[0].quote)
+
+
+def announced_items_in(assistant, doc: str, opening: str) -> list[str]:
+    """The lines of the list a form opens with `opening` (up to the blank line that ends it)."""
+    text = assistant.index.records[doc].text
+    return text.split(opening, 1)[1].strip("\n").split("\n\n")[0].split("\n")
+
+
+@pytest.mark.parametrize("question,doc,opening", [
+    ("Mitä toimenpiteitä Romaniportissa on suunniteltu?", "S21994_hankekuvaus.txt", "Suunnitellut toimenpiteet ovat:"),
+    ("Mihin kolmeen osaan Kiertotalouden mahdollisuudet Etelä-Savossa -hankkeen tavoite jakautuu?",
+     "A71003_hankekuvaus.txt", "Tavoite jakautuu kolmeen osaan:"),
+])
+def test_an_announced_list_is_quoted_whole(combined_assistant, question, doc, opening):
+    items = announced_items_in(combined_assistant, doc, opening)
+    answer = combined_assistant.ask(question)
+    quoted = [c.quote for c in answer.citations if c.doc == doc]
+    assert answer.found and len(items) > 2
+    assert all(item in quoted for item in items)
+
+
+def test_a_sentence_that_counts_its_items_is_quoted_with_them(combined_assistant):
+    text = combined_assistant.index.records["S21994_hankekuvaus.txt"].text
+    paragraph = next(line for line in text.split("\n") if line.startswith("Hankkeella on kaksi päätavoitetta."))
+    answer = combined_assistant.ask("What are Romaniportti's main objectives?")
+    quoted = " ".join(c.quote for c in answer.citations)
+    assert answer.found and all(sentence.strip() + "." in quoted or sentence.strip() in quoted
+                                for sentence in paragraph.split(". ") if sentence.strip())
+
+
+def test_co_implementers_listed_under_their_label(combined_assistant):
+    text = combined_assistant.index.records["S21965_hankekuvaus.txt"].text
+    listed = [line.rsplit(",", 1)[0] for line in text.split("Osatoteuttajat\n\n", 1)[1].split("\n\n")[0].split("\n")]
+    answer = combined_assistant.ask("Who are the co-implementers of the Kestävä keikkatyö project?")
+    assert answer.found and all(name in answer.answer for name in listed)

@@ -14,6 +14,7 @@ from tests.test_cli import run
 def test_the_shipped_weights_are_fitted_on_the_current_features():
     data = json.loads(SCORER_FILE.read_text(encoding="utf-8"))
     assert data["features"] == list(FEATURES) and len(data["weights"]) == len(FEATURES)
+    assert data["ranking"]["degree"] == 2 and Scorer(data).ranking_weights  # the ranking model loads
     assert 0 < data["answer_threshold"] < 1 and 0 < data["follower_ratio"] < 1
     assert data["training"]["answerable_refused"] <= 0.05  # the cap on refusing answerable questions
     assert not any("test" in name for name in data["fitted_on"])  # the TEST halves are never fitted on
@@ -72,6 +73,38 @@ def test_fit_ranks_the_evidence_first_and_refuses_at_most_five_percent():
             assert max(group, key=lambda r: float(np.dot(weights, r.features))).label == 1
     assert data["training"]["answerable_refused"] <= 0.05
     assert data["training"]["unanswerable_refused"] >= 0.5  # their best candidates score low
+
+
+def test_the_ranking_model_learns_what_only_a_product_of_features_says():
+    # Feature 0 is the question's (a figure asked: the same for all its candidates), feature 1 the
+    # candidate's (it holds a figure). Evidence holds a figure when one is asked and none otherwise:
+    # one weight per feature ranks one kind of question wrong, the product of the two ranks both.
+    rows = []
+    for q in range(40):
+        asked = float(q % 2)
+        for has_figure in (0.0, 1.0):
+            x = [0.0] * len(FEATURES)
+            x[0], x[1] = asked, has_figure
+            rows += rows_of(f"q{q}", True, [x], [int(has_figure == asked)])
+    data = fit(rows)
+    linear, scorer = np.array(data["weights"]), Scorer(dict(data, follower_ratio=0.5))
+    groups = [[r for r in rows if r.qid == f"q{q}"] for q in range(40)]
+
+    def right(score) -> int:
+        return sum(max(group, key=score).label for group in groups)
+
+    assert right(lambda r: scorer.rank_probability(dict(zip(FEATURES, r.features)))) == 40
+    assert right(lambda r: float(np.dot(linear, r.features))) <= 20
+
+
+def test_expanded_features_are_in_scikit_learns_order():
+    from sklearn.preprocessing import PolynomialFeatures
+
+    from assistant.scorer import expanded
+
+    values = [0.5, 2.0, 3.0]
+    reference = PolynomialFeatures(2, include_bias=False).fit_transform(np.array([values]))[0]
+    assert expanded(values, 2) == pytest.approx(list(reference)) and expanded(values, 1) == values
 
 
 def test_threshold_refuses_the_unanswerable_below_the_evidence():
