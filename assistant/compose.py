@@ -32,7 +32,8 @@ def _document_label(cand: Candidate, language: str) -> str:
 def quote_lines(cands: list[Candidate], language: str) -> list[str]:
     """The quotes, each under the document it comes from: a label line per run of quotes from one
     document, so that a source is named once rather than after every quote (the citations carry
-    the section and the offsets). A bare row ("Suunniteltu: 465") keeps its heading beside it; a sentence needs none."""
+    the section and the offsets). A bare row ("Suunniteltu: 465") keeps its heading beside it; a
+    sentence needs none."""
     in_finnish = language == "en" and any(finnishness(c.text) > 0.5 for c in cands)
     lines: list[str] = []
     current = None
@@ -47,7 +48,7 @@ def quote_lines(cands: list[Candidate], language: str) -> list[str]:
         section = cand.hit.chunk.section
         after_same = n > 1 and cands[n - 2].hit.chunk.doc == current and cands[n - 2].hit.chunk.section == section
         if len(cand.text) < SHORT_SENTENCE and section and not after_same and not SENTENCE_END_RE.search(cand.text):
-            heading = f" ({cand.hit.chunk.section.split(' › ')[-1]})"
+            heading = f" ({section.split(' › ')[-1]})"
         lines.append(f"„{_quote(cand.text)}“{heading} [{n}]")
     return lines
 
