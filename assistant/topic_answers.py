@@ -12,7 +12,7 @@ from collections import defaultdict
 import numpy as np
 
 from assistant import texts
-from assistant.fact_answers import SUPERLATIVE_ROWS
+from assistant.fact_answers import SUPERLATIVE_ROWS, project_label
 from assistant.fields import MEASURE_WORDS
 from assistant.glossary import finnish_terms
 from assistant.query import ENGLISH_STOP_WORDS, FINNISH_STOP_LEMMAS, QueryAnalysis
@@ -104,7 +104,7 @@ def projects_on_topic(analysis: QueryAnalysis, index) -> tuple[list[str], list[F
         facts.append(Fact(doc=chunk.doc, kind="statement", quantity="", label="", value_text=sentence,
                           section=chunk.section, start=start, end=end, line=sentence))
         shown = sentence if len(sentence) <= ROW_CHARS else sentence[:ROW_CHARS].rsplit(" ", 1)[0] + " …"
-        lines.append(f"{index.projects[code].name} ({code}): „{shown}“ [@{len(facts) - 1}]")
+        lines.append(f"{project_label(index, code)}: „{shown}“ [@{len(facts) - 1}]")
     if len(ranked) > SUPERLATIVE_ROWS:
         lines.append(texts.MORE_PROJECTS[analysis.language].format(n=len(ranked) - SUPERLATIVE_ROWS))
     return lines, facts

@@ -314,9 +314,3 @@ def test_a_sentence_that_counts_its_items_is_quoted_with_them(combined_assistant
     assert answer.found and all(sentence.strip() + "." in quoted or sentence.strip() in quoted
                                 for sentence in paragraph.split(". ") if sentence.strip())
 
-
-def test_co_implementers_listed_under_their_label(combined_assistant):
-    text = combined_assistant.index.records["S21965_hankekuvaus.txt"].text
-    listed = [line.rsplit(",", 1)[0] for line in text.split("Osatoteuttajat\n\n", 1)[1].split("\n\n")[0].split("\n")]
-    answer = combined_assistant.ask("Who are the co-implementers of the Kestävä keikkatyö project?")
-    assert answer.found and all(name in answer.answer for name in listed)
