@@ -67,13 +67,14 @@ FEATURES = (
 ANSWER_KINDS = ("figure", "date", "other")
 
 
-def expanded(values: list[float], degree: int) -> list[float]:
-    """The features, and for degree 2 also every product of two of them (x0·x0, x0·x1, …, x1·x1, …:
-    scikit-learn's PolynomialFeatures order)."""
+def expanded(x: np.ndarray, degree: int) -> np.ndarray:
+    """Rows of features, and for degree 2 also every product of two of them (x0·x0, x0·x1, …, x1·x1,
+    …: scikit-learn's PolynomialFeatures order)."""
+    x = np.atleast_2d(np.asarray(x, dtype=float))
     if degree < 2:
-        return list(values)
-    n = len(values)
-    return list(values) + [values[i] * values[j] for i in range(n) for j in range(i, n)]
+        return x
+    rows, columns = np.triu_indices(x.shape[1])
+    return np.hstack([x, x[:, rows] * x[:, columns]])
 
 
 def sigmoid(x: float) -> float:
@@ -100,7 +101,7 @@ class Scorer:
         self.ranking_weights = [float(w) for w in ranking["weights"]]
         self.ranking_scale = float(ranking["scale"])
         self.ranking_offset = float(ranking["offset"])
-        if len(self.ranking_weights) != len(expanded([0.0] * len(FEATURES), self.ranking_degree)):
+        if len(self.ranking_weights) != expanded(np.zeros(len(FEATURES)), self.ranking_degree).shape[1]:
             raise ValueError("assistant/data/scorer.json's ranking was fitted on other features; run `hanke fit`")
 
     def score(self, features: dict[str, float]) -> float:
@@ -114,10 +115,7 @@ class Scorer:
         """Each candidate's probability of being evidence, by the ranking model (which one leads)."""
         if not features:
             return []
-        x = np.array([[f.get(name, 0.0) for name in FEATURES] for f in features])
-        if self.ranking_degree >= 2:
-            rows, columns = np.triu_indices(len(FEATURES))  # the order of `expanded`
-            x = np.hstack([x, x[:, rows] * x[:, columns]])
+        x = expanded(np.array([[f.get(name, 0.0) for name in FEATURES] for f in features]), self.ranking_degree)
         z = self.ranking_scale * (x @ np.array(self.ranking_weights)) + self.ranking_offset
         return [float(p) for p in 1.0 / (1.0 + np.exp(-np.clip(z, -30.0, 30.0)))]
 

@@ -94,7 +94,7 @@ def groups(rows: list[Row]) -> dict[str, list[Row]]:
 
 
 def feature_matrix(rows: list[Row], degree: int = 1) -> np.ndarray:
-    return np.array([expanded(r.features, degree) for r in rows])
+    return expanded(np.array([r.features for r in rows]), degree)
 
 
 def ranking_weights(rows: list[Row], degree: int = 1, regularisation: float = REGULARISATION) -> np.ndarray:
@@ -107,8 +107,9 @@ def ranking_weights(rows: list[Row], degree: int = 1, regularisation: float = RE
 
     pairs, weights = [], []
     for cands in groups(rows).values():
-        positives = [np.array(expanded(r.features, degree)) for r in cands if r.label]
-        negatives = [np.array(expanded(r.features, degree)) for r in cands if not r.label]
+        features = feature_matrix(cands, degree)
+        positives = [f for f, r in zip(features, cands) if r.label]
+        negatives = [f for f, r in zip(features, cands) if not r.label]
         question_pairs = [p - n for p in positives for n in negatives]
         if not question_pairs:
             continue
