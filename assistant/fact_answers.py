@@ -214,11 +214,16 @@ def project_schedule(analysis: QueryAnalysis, fact_index: FactIndex, code: str) 
     return lines, cited
 
 
-def change_answer(analysis: QueryAnalysis, question: str, fact_index: FactIndex, code: str | None
-                  ) -> tuple[list[str], list[Fact]]:
+def change_answer(analysis: QueryAnalysis, question: str, fact_index: FactIndex, code: str | None,
+                  asked_labels: list[str] | None = None) -> tuple[list[str], list[Fact]]:
+    """Plan-vs-outcome facts for a change question, or the project's schedule for a question about
+    when it ran, unless the fields the question asks for are others than its dates ("Is X finished
+    or still ongoing?" asks for its status, Toiminnan tila)."""
     if not code:
         return [], []
-    if is_project_schedule(question) and not is_change(question):
+    # A when-question asks for a date whatever field its words match ("päättyi" matches the status too).
+    other_field = bool(asked_labels) and not set(asked_labels) & set(DATE_LABELS) and not analysis.wants_date
+    if is_project_schedule(question) and not is_change(question) and not other_field:
         return project_schedule(analysis, fact_index, code)
     if not is_change(question):
         return [], []

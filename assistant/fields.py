@@ -20,7 +20,7 @@ import numpy as np
 
 from assistant.index import IndexView
 from assistant.query import ENGLISH_STOP_WORDS, FINNISH_STOP_LEMMAS, ORGANISATION_TERMS, QueryAnalysis
-from core.text_analysis import base_forms, is_finnish_word, lemmas, related_lemmas, word_classes, words
+from core.text_analysis import base_forms, compound_heads, is_finnish_word, lemmas, related_lemmas, word_classes, words
 from core.types import Fact
 
 LABELS_FILE = Path(__file__).parent / "data" / "eura_labels.json"
@@ -80,6 +80,7 @@ def label_lemmas(label: str, heads_only: bool = False) -> set[str]:
                 found.update(related_lemmas(piece))
                 if heads_only:
                     found -= set(lemmas(piece)[1:-1])
+                    found.update(compound_heads(piece))  # vastuu + viranomainen
     return found - FINNISH_STOP_LEMMAS
 
 
@@ -138,6 +139,13 @@ def fund_fields(record) -> list[Fact]:
     return [Fact(doc=record.document.doc, kind="text", quantity=FUND_LABEL, label=FUND_LABEL, phase="", value=None,
                  value_text=value, unit="", section="", start=match.start(), end=match.end(),
                  line=f"{FUND_LABEL}: {value}")]
+
+
+def unexplained(content: set[str], terms: set[str]) -> set[str]:
+    """The question's content lemmas that a label's terms do not account for. A word the label has
+    whole accounts for its compound parts too: "viranomainen" for "virka" and "omainen"."""
+    matched = content & terms
+    return content - terms - {part for term in matched for part in lemmas(term)}
 
 
 @dataclass
@@ -219,8 +227,8 @@ class FieldIndex:
         if self._label_vectors is None:
             self._label_vectors = self._embed_labels()
         dense = self._label_vectors @ np.asarray(vector, dtype=float)
-        asked = ((analysis.key_terms | analysis.lemmas | {w.lower() for w in words(analysis.text)})
-                 - analysis.identity(self.index))
+        identity = analysis.identity(self.index)
+        asked = (analysis.key_terms | analysis.lemmas | {w.lower() for w in words(analysis.text)}) - identity
         # A label's other name is matched by whole words only: "toteuttaja" (the applicant) is not
         # asked by the "toteuttaja" inside "osatoteuttajat" (co-implementers).
         whole = {form for w in words(analysis.text) for form in (w.lower(), lemmas(w)[0], *base_forms(w))}
@@ -228,7 +236,10 @@ class FieldIndex:
         # through the glossary), without the project's names and places.
         # An organisation after the question word is the kind of answer ("Which organisations are the
         # co-implementers…"), not something the field must account for ("What outcome…" is).
-        content = ({t for t in analysis.key_terms if self.index.knows(t)} - analysis.identity(self.index)
+        # The project's names, applicant and places are not content, nor are their compound parts:
+        # "Itä-Lapin Kuntayhtymä" is not about municipalities ("kunta").
+        content = ({t for t in analysis.key_terms if self.index.knows(t)} - identity
+                   - {part for term in identity for part in lemmas(term)[1:]}
                    - MEASURE_WORDS - self.index.name_parts(analysis.projects or ())
                    - (analysis.answer_type if analysis.answer_type & ORGANISATION_TERMS else set())
                    - analysis.source)
@@ -242,7 +253,7 @@ class FieldIndex:
             # contact person of X?" is all label; "Which objective of X concerned labour migration?"
             # asks about something the field "Erityistavoite" does not name.
             terms = frozenset(self._lemmas[label].union(*(w for name in self._english[label] for w in name)))
-            rest = self.weight(content - terms) / self.weight(content) if content else 0.0
+            rest = self.weight(unexplained(content, terms)) / self.weight(content) if content else 0.0
             out.append(FieldMatch(label, float(dense[i]) + lexical, float(dense[i]), lexical, rest, terms,
                                   frozenset(content)))
         return sorted(out, key=lambda m: -m.score)
@@ -252,7 +263,7 @@ class FieldIndex:
         if not matches or not matches[0].content:
             return 0.0
         content = set(matches[0].content)
-        return self.weight(content - set().union(*(m.terms for m in matches))) / (self.weight(content) or 1.0)
+        return self.weight(unexplained(content, set().union(*(m.terms for m in matches)))) / (self.weight(content) or 1.0)
 
     def weight(self, terms: set[str]) -> float:
         return sum(self.index.idf(t) for t in terms)

@@ -17,13 +17,13 @@ import re
 from dataclasses import dataclass
 
 from assistant import texts
+from core.text_analysis import ENGLISH_MONTHS
 
 CITATION_GROUP_RE = re.compile(r"(?:\[\s*\d+(?:\s*[,;–-]\s*\d+)*\s*\])+")
 CITATION_RE = re.compile(r"\[\s*(\d+(?:\s*[,;–-]\s*\d+)*)\s*\]")
 
 MONTHS = {
-    "january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7, "august": 8,
-    "september": 9, "october": 10, "november": 11, "december": 12,
+    **{month: number for number, month in enumerate(ENGLISH_MONTHS, start=1)},
     "tammikuuta": 1, "helmikuuta": 2, "maaliskuuta": 3, "huhtikuuta": 4, "toukokuuta": 5, "kesäkuuta": 6,
     "heinäkuuta": 7, "elokuuta": 8, "syyskuuta": 9, "lokakuuta": 10, "marraskuuta": 11, "joulukuuta": 12,
 }

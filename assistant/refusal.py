@@ -21,7 +21,8 @@ from assistant.query import FINNISH_STOP_LEMMAS, QueryAnalysis
 from assistant.retrieval import Hit
 from assistant.scorer import load_scorer
 from core.numbers import find_figures
-from core.text_analysis import ENGLISH_WORDS, base_forms, is_finnish_word, is_noun, lemmas, word_classes, words
+from core.text_analysis import (ENGLISH_MONTHS, ENGLISH_WORDS, base_forms, case_stems, is_finnish_word, is_noun, lemmas,
+                                word_classes, words)
 
 # Finnish nouns the corpus never uses are a strong sign; untranslated English words a weaker one.
 MAX_UNKNOWN_SHARE = {"fi": 0.2, "en": 0.5}
@@ -37,7 +38,12 @@ def unknown_names(analysis: QueryAnalysis, index: IndexView) -> list[str]:
     names = [re.sub(r"['’]s$", "", word) for word in analysis.proper_nouns]  # "Oulu's" is Oulu
     return [word for word in names if (analysis.language == "fi" or names_something_unknown(word))
             and not finnish_terms(word.lower()) and not index.knows(lemmas(word)[0]) and not index.knows(word.lower())
-            and not index.knows_stem(word) and not index.names_a_document(word)]
+            and not index.knows_stem(word) and not index.names_a_document(word) and not knows_uninflected(word, index)]
+
+
+def knows_uninflected(word: str, index: IndexView) -> bool:
+    """A name the corpus has, inflected in the question ("LUTin", "SATTUKOssa")."""
+    return any(index.knows(stem) or index.knows(lemmas(stem)[0]) for stem in case_stems(word))
 
 
 ACRONYM_MIN_LETTERS = 4
@@ -50,6 +56,8 @@ def names_something_unknown(word: str) -> bool:
     words are often ordinary English ("April", "Commissioner", "Regional") or abbreviations (UAS,
     R&D), and say nothing about whether the documents cover the question. (Finnish capitalises
     only names, so every capitalised word of a Finnish question counts.)"""
+    if word.lower() in ENGLISH_MONTHS:
+        return False
     if word.isupper() and len(word) >= ACRONYM_MIN_LETTERS:
         return True
     return len(word) >= MIN_NAME_LETTERS and is_finnish_word(word)  # "R" and "D" of "R&D" are letters

@@ -209,7 +209,8 @@ class Assistant:
             text, citations = comparison
         else:
             code = project or (next(iter(named)) if len(named) == 1 else hits[0].document.project if hits else None)
-            lines, facts = change_answer(analysis, resolved, self.facts, code) if in_corpus else ([], [])
+            lines, facts = change_answer(analysis, resolved, self.facts, code, [f.label for f in fields]
+                                         ) if in_corpus else ([], [])
             # Plan-vs-outcome facts lead the passages too; a field line is one row of a form, and
             # the retrieved passages keep their order behind it (leading with the field lines' chunks
             # lowered hit@1 on every set: the cited row is often not the evidence).

@@ -32,6 +32,17 @@ ENGLISH_WORDS = frozenset(
     reports did does within across per""".split()
 )
 
+# Calendar words: capitalised in English, but no name of anything the documents might lack.
+ENGLISH_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september",
+                  "october", "november", "december")
+
+# Finnish inflects a name the lexicon lacks by adding the case ending to it: "LUTin", "Xamkin",
+# "SATTUKOssa" (genitive -n/-in/-en, partitive, the local cases, essive, translative, illative).
+FINNISH_CASE_ENDINGS = ("seen", "ssa", "ssä", "sta", "stä", "lla", "llä", "lta", "ltä", "lle", "ksi", "han", "hen",
+                        "hin", "hon", "hun", "iin", "in", "en", "na", "nä", "ta", "tä", "n", "a", "ä")
+MIN_NAME_STEM = 3
+ACRONYM_INFLECTED_RE = re.compile(r"([A-ZÅÄÖ]{2,})([a-zåäö]{1,4})")
+
 
 class _SerialVoikko:
     """One Voikko handle, used by one thread at a time: libvoikko handles are not thread-safe, and the
@@ -72,13 +83,9 @@ def normalise_number(token: str) -> str:
     return re.sub(r"[ \u00a0\u202f]", "", token)
 
 
-def _compound_parts(analysis: dict, word: str) -> list[str]:
-    """Compound parts of a word from Voikko's analysis.
-
-    STRUCTURE marks component boundaries with "=" (one other character per letter of the word);
-    WORDBASES gives the base of each non-derivational piece ("+ost(ostaa)(+o)+o+palvel(palvella)…").
-    ostopalvelut → osto, palvelu; lääkäripalveluiden → lääkäri, palvelu.
-    """
+def _components(analysis: dict, word: str) -> list[str]:
+    """The word's surface split at Voikko's component boundaries ("=" in STRUCTURE, one other
+    character per letter): "vastuuviranomainen" → vastuu, viran, omainen."""
     components: list[str] = []
     current = ""
     position = 0
@@ -92,6 +99,36 @@ def _compound_parts(analysis: dict, word: str) -> list[str]:
             position += 1
     if current:
         components.append(current)
+    return components
+
+
+@lru_cache(maxsize=50_000)
+def compound_heads(word: str) -> tuple[str, ...]:
+    """Base forms of a compound's tails that are words themselves: the head of "vastuuviranomainen"
+    is "viranomainen", which Voikko splits further (viran + omainen), so neither the whole word nor
+    its parts meet a question asking "Mikä viranomainen…"."""
+    voikko = _voikko()
+    if voikko is None:
+        return ()
+    analyses = voikko.analyze(word)[:1]
+    components = _components(analyses[0], word) if analyses else []
+    found: list[str] = []
+    for start in range(1, len(components) - 1):
+        tail = voikko.analyze("".join(components[start:]))[:1]
+        base = tail[0].get("BASEFORM", "").lower() if tail else ""
+        if base and base not in found:
+            found.append(base)
+    return tuple(found)
+
+
+def _compound_parts(analysis: dict, word: str) -> list[str]:
+    """Compound parts of a word from Voikko's analysis.
+
+    STRUCTURE marks component boundaries with "=" (one other character per letter of the word);
+    WORDBASES gives the base of each non-derivational piece ("+ost(ostaa)(+o)+o+palvel(palvella)…").
+    ostopalvelut → osto, palvelu; lääkäripalveluiden → lääkäri, palvelu.
+    """
+    components = _components(analysis, word)
     if len(components) < 2:
         return []
     bases = {surface.lower(): base.lower() for surface, base
@@ -130,6 +167,17 @@ def lemmas(word: str) -> tuple[str, ...]:
             if part not in found:
                 found.append(part)
     return tuple(found) or (lowered,)
+
+
+def case_stems(word: str) -> tuple[str, ...]:
+    """What an unknown name may be without a Finnish case ending, lower-cased: "SATTUKOssa" →
+    "sattuko" (an acronym's capitals end where the ending starts), "Xamkin" → "xamki", "xamk"."""
+    acronym = ACRONYM_INFLECTED_RE.fullmatch(word)
+    if acronym:
+        return (acronym.group(1).lower(),)
+    lowered = word.lower()
+    return tuple(lowered[:-len(e)] for e in FINNISH_CASE_ENDINGS
+                 if lowered.endswith(e) and len(lowered) - len(e) >= MIN_NAME_STEM)
 
 
 def base_forms(word: str) -> tuple[str, ...]:

@@ -132,6 +132,17 @@ def test_end_dates_asked_by_name_list_each_documents_dates(assistant):
     assert {"000_5e0951cc4940ee8c.txt", "001_3793fb89539c9957.txt"} <= {c.doc for c in answer.citations}
 
 
+def test_a_when_question_is_answered_with_dates_though_its_verb_matches_the_status(assistant):
+    """"päättyi" (ended) matches the status field's name too ("päättynyt tai käynnissä"), but a
+    when-question asks for a date: the project's end date from its final report."""
+    import re
+
+    report = assistant.index.records["000_5e0951cc4940ee8c.txt"].text
+    end = re.search(r"Päättymispäivämäärä:?\s*(\d{1,2}\.\d{1,2}\.\d{4})", report).group(1)
+    answer = assistant.ask("Milloin Kohti työtä ja koulutusta -hanke päättyi?")
+    assert answer.found and end in answer.answer, answer.answer
+
+
 def test_disagreeing_figures_are_both_shown(assistant):
     answer = assistant.ask("How did the number of planned participants differ between the documents of "
                            "Kohti työtä ja koulutusta?")

@@ -88,6 +88,10 @@ def test_a_bulletin_on_many_projects_answers_for_the_project_it_names(combined_a
     ("Kuka on Biolaakso II -hankkeen yhteyshenkilö?", "A70692_hankekuvaus.txt", "Hankkeen yhteyshenkilön nimi"),
     ("Which priority axis does the Woodpolis2020 project belong to?", "A73459_hankekuvaus.txt", "Toimintalinja"),
     ("Mikä on Romaniportti-hankkeen vastuuviranomainen?", "S21994_hankekuvaus.txt", "Vastuuviranomainen"),
+    # the head of "vastuuviranomainen" is "viranomainen", which the analyser splits further
+    ("Mikä viranomainen vastaa Biolaakso II -hankkeesta?", "A70692_hankekuvaus.txt", "Vastuuviranomainen"),
+    # asked for its status, not its schedule (the period's end would say nothing of whether it ended)
+    ("Is the Woodpolis2020 project finished or still ongoing?", "A73459_hankekuvaus.txt", "Toiminnan tila"),
 ])
 def test_a_field_is_answered_from_the_named_project_form(combined_assistant, question, doc, label):
     answer = combined_assistant.ask(question)
@@ -314,3 +318,12 @@ def test_a_sentence_that_counts_its_items_is_quoted_with_them(combined_assistant
     assert answer.found and all(sentence.strip() + "." in quoted or sentence.strip() in quoted
                                 for sentence in paragraph.split(". ") if sentence.strip())
 
+
+
+def test_an_inflected_abbreviation_is_a_name_the_documents_have(combined_assistant):
+    """"Xamkin" is Xamk (the applicant's short name, in its web address) with a genitive ending: the
+    question is about the documents, and the contact person is given from the project's form."""
+    answer = combined_assistant.ask("Kuka on Xamkin logistiikkahankkeen yhteyshenkilö?")
+    contact = field_value(combined_assistant, "A78721_hankekuvaus.txt", "Hankkeen yhteyshenkilön nimi")
+    assert answer.found
+    assert answer.citations[0].doc == "A78721_hankekuvaus.txt" and contact in answer.citations[0].quote

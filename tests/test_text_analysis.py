@@ -1,4 +1,5 @@
-from core.text_analysis import detect_language, finnishness, lemmas, lemmatizer_name, tokens
+from core.text_analysis import (case_stems, compound_heads, detect_language, finnishness, lemmas, lemmatizer_name,
+                                tokens)
 
 
 def test_lemmas_follow_consonant_gradation_and_place_names():
@@ -92,3 +93,17 @@ def test_lemmas_from_many_threads_at_once_do_not_crash():
                          timeout=300)
     assert run.returncode == 0, (run.returncode, run.stderr[-2000:])
     assert int(run.stdout) > 1000
+
+
+def test_a_compound_head_the_analyser_splits_further():
+    # vastuu + viran + omainen: the head is "viranomainen", a word of its own
+    assert "viranomainen" in compound_heads("Vastuuviranomainen")
+    assert "yhteistyö" in compound_heads("matkailuyhteistyön")
+    assert compound_heads("hanke") == ()
+
+
+def test_an_unknown_name_less_its_case_ending():
+    assert case_stems("SATTUKOssa") == ("sattuko",)  # an acronym's capitals end where the ending starts
+    assert case_stems("LUTin") == ("lut",)
+    assert "xamk" in case_stems("Xamkin")
+    assert case_stems("Åland") == ()  # nothing to strip
