@@ -44,6 +44,20 @@ def _one_per_project(facts: list[Fact], fact_index: FactIndex) -> dict[str, Fact
     return chosen
 
 
+DAYS_PER_MONTH = 365.25 / 12
+
+
+def difference_line(days: int, language: str) -> str:
+    """How far apart two projects' dates or durations are, in days and about how many months
+    ("How much longer was X's planned duration?", "Which began first, and by how much?")."""
+    days = abs(days)
+    months = round(days / DAYS_PER_MONTH)
+    if not months:
+        return texts.DIFFERENCE_DAYS[language].format(days=days)
+    amount = texts.MONTHS[language][months != 1].format(n=months)
+    return texts.DIFFERENCE[language].format(days=days, months=amount)
+
+
 # A ranking ("which got the most", "which lasted shortest") shows this many projects, best first.
 SUPERLATIVE_ROWS = 5
 
@@ -102,6 +116,8 @@ def compare_projects(analysis: QueryAnalysis, question: str, fact_index: FactInd
         lines.append(f"| {project_label(index, code)} | " + " | ".join(shown))
     if hidden:
         lines.append(texts.MORE_PROJECTS[language].format(n=hidden))
+    elif len(rows) == 2 and quantity == texts.PERIOD_LABEL[language] and rows[0][1] != rows[1][1]:
+        lines.append(difference_line(int(rows[0][1] - rows[1][1]), language))  # two durations side by side
     return "\n".join(lines), citations
 
 

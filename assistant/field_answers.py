@@ -17,7 +17,7 @@ from functools import lru_cache
 import numpy as np
 
 from assistant import texts
-from assistant.fact_answers import format_value
+from assistant.fact_answers import difference_line, format_value
 from assistant.fitted import FITTED
 from assistant.fields import FieldIndex, FieldMatch, label_in, label_lemmas
 from assistant.query import ENGLISH_STOP_WORDS, FINNISH_STOP_LEMMAS, QueryAnalysis
@@ -211,6 +211,8 @@ def across_projects(matches: list[FieldMatch], fields: FieldIndex, analysis: Que
             first, second = (fields.index.document(f.doc).project_name for f, _ in dated[:2])
             lead.append(texts.SAME_DAY[language].format(first=first, second=second,
                                                         date=f"{dated[0][1].day}.{dated[0][1].month}.{dated[0][1].year}"))
+        elif len(dated) == 2:  # two projects in order: how far apart
+            lines.append(difference_line((dated[1][1] - dated[0][1]).days, language))
         return lead + lines, cited
     return [texts.ACROSS_LEAD[language].format(label=label_in(label, language), n=len(seen))] + lines, cited
 

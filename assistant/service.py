@@ -215,6 +215,7 @@ class Assistant:
             # the retrieved passages keep their order behind it (leading with the field lines' chunks
             # lowered hit@1 on every set: the cited row is often not the evidence).
             citations_from_facts = bool(lines)
+            answered_fields = 0
             if not lines and fields and (named or project) and not asks_for_a_part_not_given(
                     analysis, self.index, chosen, cands):
                 # Only for a project the question names: otherwise the top passage's project may be
@@ -225,7 +226,6 @@ class Assistant:
                 removed = self.fields.removed_only(fields[0].label, [c for c in codes if c])
                 if removed:
                     found, fields = False, []
-                answered_fields = 0
                 for field in fields:
                     if answered_fields >= FITTED["fields_per_question"]:
                         break
@@ -235,6 +235,8 @@ class Assistant:
                     lines += more
                     facts += more_facts
             quoted = [c for c in chosen if not restates_a_fact(c, facts)]
+            if answered_fields:
+                quoted = quoted[:2]  # the field line answers; two passages beside it show where it stands
             if found and quoted:
                 # When a field line gives the best sentence's value, that line leads, not another figure.
                 text, citations = compose_answer(analysis, quoted, ranked, lead=quoted[0] is chosen[0])

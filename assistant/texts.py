@@ -35,6 +35,10 @@ COMPARISON_LEAD = {"fi": "Hankkeet rinnakkain ({quantity}):", "en": "The project
 MORE_PROJECTS = {"fi": "… ja {n} muuta hanketta.", "en": "… and {n} more projects."}
 ORDER_LEAD = {"fi": "Hankkeet järjestyksessä ({label}):", "en": "The projects in order ({label}):"}
 SAME_DAY = {"fi": "{first} ja {second}: sama päivä ({date}).", "en": "{first} and {second}: the same day ({date})."}
+# Two projects' dates or durations compared: how far apart they are.
+DIFFERENCE = {"fi": "Ero: {days} päivää (noin {months}).", "en": "Difference: {days} days (about {months})."}
+DIFFERENCE_DAYS = {"fi": "Ero: {days} päivää.", "en": "Difference: {days} days."}
+MONTHS = {"fi": ("{n} kuukausi", "{n} kuukautta"), "en": ("{n} month", "{n} months")}
 TOPIC_LEAD = {"fi": "Hankkeet, joiden asiakirjoissa aihe mainitaan ({n}):", "en": "Projects whose documents mention the topic ({n}):"}
 ACROSS_LEAD = {"fi": "Hankkeet, joiden kenttä {label} vastaa kysymystä ({n}):", "en": "Projects whose field {label} answers the question ({n}):"}
 CHANGE_LINE = {

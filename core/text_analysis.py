@@ -197,7 +197,9 @@ def derivation_bases(word: str) -> tuple[str, ...]:
 
     Why: a question asks with the verb ("Kuka haki…", "Milloin raportti saapui?") where the form
     has the noun ("Hakijan virallinen nimi", "Saapumispäivämäärä"), and the other way round;
-    plain lemmas never meet. Only verbs count: compound parts are already in `lemmas`.
+    plain lemmas never meet. Only verbs count: compound parts are already in `lemmas`. And the noun
+    an -inen adjective is made of: "minkä tyyppinen organisaatio" asks for the organisation's type
+    (tyyppinen ← tyyppi, "Organisaatiotyyppi"), "kolmen vuoden kokoinen" for a size.
     """
     voikko = _voikko()
     if voikko is None or word[:1].isdigit():
@@ -207,7 +209,8 @@ def derivation_bases(word: str) -> tuple[str, ...]:
         baseform = analysis.get("BASEFORM", "").lower()
         for base in re.findall(r"\(([^)+][^)]*)\)", analysis.get("WORDBASES", "")):
             base = base.lower()
-            if base != baseform and base not in found and "teonsana" in word_classes(base):
+            denominal = analysis.get("WORDBASES", "").endswith("+inen(+inen)") and "nimisana" in word_classes(base)
+            if base != baseform and base not in found and ("teonsana" in word_classes(base) or denominal):
                 found.append(base)
     return tuple(found)
 

@@ -222,6 +222,15 @@ def test_two_named_projects_compared_by_length(combined_assistant, question, cod
     answer = combined_assistant.ask(question)
     assert answer.found and [c.project for c in answer.citations] == sorted(codes, key=days.get,
                                                                           reverse=longest_first)
+    apart = abs(days[codes[0]] - days[codes[1]])
+    assert f" {apart} " in answer.answer.splitlines()[-1]  # and how much longer one is than the other
+
+
+def test_two_named_projects_in_order_and_how_far_apart(combined_assistant):
+    periods = planned_periods(combined_assistant)
+    apart = abs((periods["S21994"][0] - periods["S22759"][0]).days)
+    answer = combined_assistant.ask("Kumpi alkoi ensin, Romaniportti vai Kaiku?")
+    assert answer.found and f"Ero: {apart} päivää" in answer.answer, answer.answer
 
 
 def test_two_named_projects_that_started_the_same_day(combined_assistant):
