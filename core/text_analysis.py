@@ -199,7 +199,7 @@ def derivation_bases(word: str) -> tuple[str, ...]:
     has the noun ("Hakijan virallinen nimi", "Saapumispäivämäärä"), and the other way round;
     plain lemmas never meet. Only verbs count: compound parts are already in `lemmas`. And the noun
     an -inen adjective is made of: "minkä tyyppinen organisaatio" asks for the organisation's type
-    (tyyppinen ← tyyppi, "Organisaatiotyyppi"), "kolmen vuoden kokoinen" for a size.
+    (tyyppinen ← tyyppi, "Organisaatiotyyppi"), "minkä kokoinen" for a size (kokoinen ← koko).
     """
     voikko = _voikko()
     if voikko is None or word[:1].isdigit():
