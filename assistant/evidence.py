@@ -203,9 +203,9 @@ def score_candidates(cands: list[Candidate], analysis: QueryAnalysis, index: Ind
     scorer = load_scorer()
     for cand in cands:
         cand.features["most_lexical"] = float(cand.lexical >= most > 0)
-        cand.confidence = scorer.probability(cand.features)
-    for cand, score in zip(cands, scorer.rank_probabilities([c.features for c in cands])):
-        cand.score = score
+    features = [c.features for c in cands]
+    for cand, confidence, score in zip(cands, scorer.probabilities(features), scorer.rank_probabilities(features)):
+        cand.confidence, cand.score = confidence, score
 
 
 def _next_in_chunk(best: Candidate, cands: list[Candidate]) -> Candidate | None:

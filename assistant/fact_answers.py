@@ -73,7 +73,8 @@ def compare_projects(analysis: QueryAnalysis, question: str, fact_index: FactInd
     language = analysis.language
     rows: list[tuple[str, float | None, list[tuple[str, Fact]]]] = []
     quantity = ""
-    if DURATION_RE.search(question):
+    durations = bool(DURATION_RE.search(question))
+    if durations:
         periods = [f for f in fact_index.facts if f.kind == "period" and f.phase == "planned"]
         quantity = texts.PERIOD_LABEL[language]
         for code, fact in _one_per_project(periods, fact_index).items():
@@ -116,7 +117,7 @@ def compare_projects(analysis: QueryAnalysis, question: str, fact_index: FactInd
         lines.append(f"| {project_label(index, code)} | " + " | ".join(shown))
     if hidden:
         lines.append(texts.MORE_PROJECTS[language].format(n=hidden))
-    elif len(rows) == 2 and quantity == texts.PERIOD_LABEL[language] and rows[0][1] != rows[1][1]:
+    elif durations and len(rows) == 2 and rows[0][1] != rows[1][1]:
         lines.append(difference_line(int(rows[0][1] - rows[1][1]), language))  # two durations side by side
     return "\n".join(lines), citations
 

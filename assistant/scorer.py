@@ -22,7 +22,6 @@ so refusal stays with the linear model's probability.
 from __future__ import annotations
 
 import json
-import math
 from functools import lru_cache
 from pathlib import Path
 
@@ -77,47 +76,50 @@ def expanded(x: np.ndarray, degree: int) -> np.ndarray:
     return np.hstack([x, x[:, rows] * x[:, columns]])
 
 
-def sigmoid(x: float) -> float:
-    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, x))))
+class LogisticModel:
+    """Weights over the features (and, for degree 2, their pairwise products); the weighted sum,
+    scaled and offset, is the log-odds that a candidate is evidence."""
+
+    def __init__(self, data: dict, degree: int = 1):
+        self.degree = int(data.get("degree", degree))
+        self.weights = np.array([float(w) for w in data["weights"]])
+        self.scale = float(data["scale"])
+        self.offset = float(data["offset"])
+        if len(self.weights) != expanded(np.zeros(len(FEATURES)), self.degree).shape[1]:
+            raise ValueError("assistant/data/scorer.json was fitted on other features; run `hanke fit`")
+
+    def probabilities(self, features: list[dict[str, float]]) -> list[float]:
+        if not features:
+            return []
+        x = expanded(np.array([[f.get(name, 0.0) for name in FEATURES] for f in features]), self.degree)
+        z = self.scale * (x @ self.weights) + self.offset
+        return [float(p) for p in 1.0 / (1.0 + np.exp(-np.clip(z, -30.0, 30.0)))]
 
 
 class Scorer:
-    """The fitted weights: score = Σ weight × feature; probability = sigmoid(scale × score + offset)."""
+    """The two fitted models (linear: refusal; ranking: which candidate leads) and the thresholds."""
 
     def __init__(self, data: dict):
         if list(data["features"]) != list(FEATURES):
             raise ValueError("assistant/data/scorer.json was fitted on other features; run `hanke fit`")
-        self.weights = [float(w) for w in data["weights"]]
-        self.scale = float(data["scale"])
-        self.offset = float(data["offset"])
+        self.linear = LogisticModel(data)
+        # A file without the ranking model (fitted before it existed) ranks with the linear one.
+        self.ranking = LogisticModel(data["ranking"]) if data.get("ranking") else self.linear
         self.answer_threshold = float(data["answer_threshold"])
         self.answer_thresholds = {kind: float(t) for kind, t in data.get("answer_thresholds", {}).items()}
         # A further sentence is shown when its probability reaches this share of the best one's.
         self.follower_ratio = float(data["follower_ratio"])
 
-        ranking = data.get("ranking") or {"weights": data["weights"], "scale": data["scale"],
-                                          "offset": data["offset"], "degree": 1}
-        self.ranking_degree = int(ranking["degree"])
-        self.ranking_weights = [float(w) for w in ranking["weights"]]
-        self.ranking_scale = float(ranking["scale"])
-        self.ranking_offset = float(ranking["offset"])
-        if len(self.ranking_weights) != expanded(np.zeros(len(FEATURES)), self.ranking_degree).shape[1]:
-            raise ValueError("assistant/data/scorer.json's ranking was fitted on other features; run `hanke fit`")
-
-    def score(self, features: dict[str, float]) -> float:
-        return sum(w * features.get(name, 0.0) for w, name in zip(self.weights, FEATURES))
+    def probabilities(self, features: list[dict[str, float]]) -> list[float]:
+        """Each candidate's probability of being evidence, by the linear model (refusal)."""
+        return self.linear.probabilities(features)
 
     def probability(self, features: dict[str, float]) -> float:
-        """The probability that the candidate is evidence, by the linear model (refusal)."""
-        return sigmoid(self.scale * self.score(features) + self.offset)
+        return self.probabilities([features])[0]
 
     def rank_probabilities(self, features: list[dict[str, float]]) -> list[float]:
         """Each candidate's probability of being evidence, by the ranking model (which one leads)."""
-        if not features:
-            return []
-        x = expanded(np.array([[f.get(name, 0.0) for name in FEATURES] for f in features]), self.ranking_degree)
-        z = self.ranking_scale * (x @ np.array(self.ranking_weights)) + self.ranking_offset
-        return [float(p) for p in 1.0 / (1.0 + np.exp(-np.clip(z, -30.0, 30.0)))]
+        return self.ranking.probabilities(features)
 
     def rank_probability(self, features: dict[str, float]) -> float:
         return self.rank_probabilities([features])[0]
