@@ -48,6 +48,13 @@ class Project:
         return self.name_lemmas | self.places | self.applicant_lemmas
 
 
+def _proper_noun_terms(text: str) -> set[str]:
+    """Lemmas and forms of the words written with a capital ("Oulun", "Laurea's")."""
+    capitalised = " ".join(w for w in words(text) if w[:1].isupper())
+    return {t for w in words(capitalised) for t in lemmas(w)} | _first_lemmas(capitalised) | {
+        w.lower() for w in words(capitalised)}
+
+
 def _first_lemmas(text: str) -> set[str]:
     return {lemmas(piece)[0] for w in words(text) if not w[:1].isdigit()
             for piece in re.split(r"[-–]", re.sub(r"['’]s$", "", w)) if len(piece) > 1}
@@ -271,7 +278,11 @@ class IndexView:
             if by_code or by_name or (project.name and name_mentions(query, project.name, sequence)):
                 strong.append(code)
         # Words of the strongly named projects' own names, applicants and places name nothing more;
-        # another word may name a second project ("Vertaa Uudet kasvot -hanketta ja Oulun hanketta").
+        # another word may name a second project ("Vertaa Uudet kasvot -hanketta ja Oulun hanketta"),
+        # but only a proper noun, written with a capital: beside "Ohjaamo Helsinki", "people" or
+        # "tarjolla" is the question's own word, not "Food Living labs connecting people".
+        if strong:
+            query_terms = _proper_noun_terms(query)
         query_terms -= {t for code in strong for t in self.projects[code].identity()}
         # The projects that the most (rarest) naming words point at: "Itä-Lapin kuntayhtymän
         # esiselvitys" names the project whose applicant is Itä-Lapin kuntayhtymä, not every

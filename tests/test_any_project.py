@@ -50,6 +50,10 @@ def test_a_ranking_over_many_projects_shows_the_first_five(combined_assistant, q
     ("Mitä Kainuun ja Koillismaan kunnat hiilineutraaleiksi -hanke tekee?", "A75833"),  # part before the dash
     ("What is the goal of project S22006?", "S22006"),                    # code
     ("Mihin Eduro-säätiön hanke pyrkii?", "S22759"),                      # applicant
+    # Beside a named project, a common word of another's name ("Food Living labs connecting people",
+    # "Töitä tarjolla…") is the question's own word: only a capitalised one names a second project.
+    ("How many young people has Ohjaamo Helsinki met?", "S20118"),
+    ("Mitä palveluja Helsingin Ohjaamossa on tarjolla?", "S20118"),
 ])
 def test_the_question_names_its_project(combined_assistant, question, code):
     from assistant.query import analyse
