@@ -21,7 +21,8 @@ from assistant.query import FINNISH_STOP_LEMMAS, QueryAnalysis
 from assistant.retrieval import Hit
 from assistant.scorer import load_scorer
 from core.numbers import find_figures
-from core.text_analysis import (ENGLISH_MONTHS, ENGLISH_WORDS, base_forms, case_stems, is_finnish_word, is_noun, lemmas,
+from core.text_analysis import (ENGLISH_MONTHS, ENGLISH_WORDS, base_forms, case_stems, is_finnish_word, is_hypothetical,
+                                is_noun, lemmas,
                                 word_classes, words)
 
 # Finnish nouns the corpus never uses are a strong sign; untranslated English words a weaker one.
@@ -140,6 +141,20 @@ def planned_given_for_realised(analysis: QueryAnalysis, chosen: list[Candidate],
     return not any(REALISED_LABEL_RE.match(c.text) for c in same_heading)
 
 
+def estimate_given_for_realised(analysis: QueryAnalysis, chosen: list[Candidate]) -> bool:
+    """The question asks what was realised, and every figure the evidence gives is what would or could
+    happen ("noin 400 henkilöä voisi työllistyä"): an estimate is not an outcome."""
+    stated = [c for c in chosen if c.figures]
+    return analysis.wants_realised and bool(stated) and all(only_estimates(c.text) for c in stated)
+
+
+def only_estimates(sentence: str) -> bool:
+    """Every clause of the sentence that holds a figure says what would or could happen (clauses
+    split at commas: "120 nuorta osallistui, joista 40 olisi halunnut jatkaa" states 120)."""
+    clauses = [c for c in re.split(r"[,;:]\s", sentence) if find_figures(c)]
+    return bool(clauses) and all(is_hypothetical(c) for c in clauses)
+
+
 # "…in Muhos specifically", "Juuan osalta", "pelkästään Juuassa": one place of a project is asked about.
 SPECIFIC_PLACE_CUE_RE = re.compile(r"^(specifically|particularly|alone|separately|erikseen|nimenomaan|pelkästään|"
                                    r"yksinään|ainoastaan|osalta)$", re.I)
@@ -238,7 +253,7 @@ def asks_for_a_part_not_given(analysis: QueryAnalysis, index: IndexView, chosen:
     """The question asks for a part (one year, one municipality, the realised value) that the
     documents do not break down: a whole-project figure or field must not answer it either."""
     return (year_not_broken_down(analysis, chosen) or planned_given_for_realised(analysis, chosen, cands)
-            or place_not_broken_down(analysis, index, chosen))
+            or estimate_given_for_realised(analysis, chosen) or place_not_broken_down(analysis, index, chosen))
 
 
 def should_refuse(analysis: QueryAnalysis, index: IndexView, hits: list[Hit],

@@ -236,6 +236,24 @@ def word_classes(word: str) -> frozenset[str]:
     return frozenset(a.get("CLASS", "") for a in voikko.analyze(word))
 
 
+# English modals of what would or could happen ("could find jobs"); Finnish says it with the
+# conditional mood ("voisi työllistyä", "työllistyisi").
+ENGLISH_HYPOTHETICAL = {"could", "would", "might"}
+
+
+def is_hypothetical(sentence: str) -> bool:
+    """The sentence says what would or could happen, not what did: a Finnish verb in the conditional
+    mood (every verb reading of the word: "voisi" is also a noun), or an English modal of possibility."""
+    voikko = _voikko()
+    for word in words(sentence):
+        if word.lower() in ENGLISH_HYPOTHETICAL:
+            return True
+        verb = [r for r in (voikko.analyze(word) if voikko is not None else []) if r.get("CLASS") == "teonsana"]
+        if verb and all(r.get("MOOD") == "conditional" for r in verb):
+            return True
+    return False
+
+
 def is_noun(word: str) -> bool:
     if _voikko() is None:
         return len(word) > 3 and word.isalpha()

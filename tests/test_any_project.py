@@ -340,3 +340,20 @@ def test_an_inflected_abbreviation_is_a_name_the_documents_have(combined_assista
     contact = field_value(combined_assistant, "A78721_hankekuvaus.txt", "Hankkeen yhteyshenkilön nimi")
     assert answer.found
     assert answer.citations[0].doc == "A78721_hankekuvaus.txt" and contact in answer.citations[0].quote
+
+
+@pytest.mark.parametrize("question", ["Montako pitkäaikaistyötöntä Kiinni työelämään -hanke lopulta työllisti alueen yrityksiin?",
+                                      "How many long-term unemployed did Kiinni työelämään actually get into local companies?"])
+def test_an_estimate_is_not_an_outcome(combined_assistant, question):
+    """The form estimates in the conditional mood how many could find work ("…henkilöä voisi
+    työllistyä…"); asked how many did, the assistant says the documents do not tell, and shows the
+    estimate as the closest passage."""
+    answer = combined_assistant.ask(question)
+    assert not answer.found
+    assert any(p.doc == "S21820_hankekuvaus.txt" and "voisi" in p.quote for p in answer.citations)
+
+
+def test_an_estimate_asked_for_is_given(combined_assistant):
+    answer = combined_assistant.ask("Kuinka moni pitkäaikaistyötön voisi arvion mukaan työllistyä Kiinni työelämään "
+                                    "-hankkeen alueen yrityksiin?")
+    assert answer.found and "voisi" in answer.citations[0].quote

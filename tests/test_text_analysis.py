@@ -1,5 +1,5 @@
-from core.text_analysis import (case_stems, compound_heads, detect_language, finnishness, lemmas, lemmatizer_name,
-                                tokens)
+from core.text_analysis import (case_stems, compound_heads, detect_language, finnishness, is_hypothetical, lemmas,
+                                lemmatizer_name, tokens)
 
 
 def test_lemmas_follow_consonant_gradation_and_place_names():
@@ -107,3 +107,11 @@ def test_an_unknown_name_less_its_case_ending():
     assert case_stems("LUTin") == ("lut",)
     assert "xamk" in case_stems("Xamkin")
     assert case_stems("Åland") == ()  # nothing to strip
+
+
+def test_a_sentence_of_what_could_happen():
+    # The conditional mood (every verb reading; "voisi" is also a noun) and English modals of possibility
+    assert is_hypothetical("noin 400 henkilöä voisi työllistyä alueen yrityksiin")
+    assert is_hypothetical("About 400 people could find work in local firms")
+    assert not is_hypothetical("Hankkeessa työllistyi 45 henkilöä")
+    assert not is_hypothetical("Voin hinta nousi.")
