@@ -22,8 +22,7 @@ from assistant.retrieval import Hit
 from assistant.scorer import load_scorer
 from core.numbers import find_figures
 from core.text_analysis import (ENGLISH_MONTHS, ENGLISH_WORDS, base_forms, case_stems, is_finnish_word, is_hypothetical,
-                                is_noun, lemmas,
-                                word_classes, words)
+                                is_noun, lemmas, word_classes, words)
 
 # Finnish nouns the corpus never uses are a strong sign; untranslated English words a weaker one.
 MAX_UNKNOWN_SHARE = {"fi": 0.2, "en": 0.5}
