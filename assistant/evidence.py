@@ -446,6 +446,12 @@ def question_units(analysis: QueryAnalysis) -> set[str]:
     return units
 
 
+def asks_percentage(analysis: QueryAnalysis) -> bool:
+    """A percentage or rate is asked outright ("prosenttia", "what percentage", "rate"). A share alone
+    is not one: "paljonko siitä on EU-ohjelman osuutta" is answered in euros ("osuus … on 320 000 euroa")."""
+    return "prosentti" in (analysis.key_terms | analysis.lemmas) - analysis.modifiers
+
+
 def answer_kind(analysis: QueryAnalysis) -> str:
     """What the question asks for, which decides how sure its answer must be (assistant/scorer.py):
     "figure" for how much / how many and for a sum of money named by its words (a salary, a cost),

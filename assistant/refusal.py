@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import re
 
-from assistant.evidence import (UNIT_WORDS, Candidate, answer_kind, counts_something_else, question_units,
+from assistant.evidence import (UNIT_WORDS, Candidate, answer_kind, asks_percentage, counts_something_else,
+                                question_units,
                                 text_lemmas, units_of)
 from assistant.glossary import finnish_terms
 from assistant.index import IndexView
@@ -270,7 +271,7 @@ def should_refuse(analysis: QueryAnalysis, index: IndexView, hits: list[Hit],
     asked_units = question_units(analysis)
     if analysis.wants_figure and "EUR" in asked_units and not any(c.figures for c in chosen):
         return True  # "How much did X cost" is answered by a sum only
-    if (analysis.wants_figure and asked_units == {"%"}
+    if (analysis.wants_figure and asked_units == {"%"} and asks_percentage(analysis)
             and not any(c.primary and c.primary.unit == "%" or "\t" in c.text for c in chosen)):
         return True  # a rate or percentage asked, and no percentage (nor a table's share column) found
     if (analysis.wants_figure and "EUR" in asked_units

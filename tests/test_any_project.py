@@ -88,6 +88,19 @@ def test_a_bulletin_on_many_projects_answers_for_the_project_it_names(combined_a
     assert all(c.project in ("A71003", None) for c in answer.citations)
 
 
+def test_a_share_stated_in_euros_answers_a_question_about_the_share(combined_assistant):
+    """A share ("osuus") is stated in euros as often as in per cent: asked how large the EU programme's
+    share of a project is, the bulletin's sentence giving it in euros answers. Only a question that
+    asks for a percentage or a rate needs a percentage."""
+    text = combined_assistant.index.records["A71003_tiedote.txt"].text
+    sentence = next(s for s in re.split(r"(?<=\.)\s+", text) if "osuus" in s and "Miset" not in s
+                    and re.search(r"\d euroa", s))
+    figure = re.search(r"\d[\d\s]*\d(?= euroa)", sentence).group(0)
+    answer = combined_assistant.ask("How large is the EU programme's share of Miset's war history project?")
+    assert answer.found
+    assert any(c.doc == "A71003_tiedote.txt" and figure in c.quote for c in answer.citations)
+
+
 @pytest.mark.parametrize("question,doc,label", [
     ("Kuka on Biolaakso II -hankkeen yhteyshenkilö?", "A70692_hankekuvaus.txt", "Hankkeen yhteyshenkilön nimi"),
     ("Which priority axis does the Woodpolis2020 project belong to?", "A73459_hankekuvaus.txt", "Toimintalinja"),
