@@ -14,8 +14,7 @@ from __future__ import annotations
 import re
 
 from assistant.evidence import (UNIT_WORDS, Candidate, answer_kind, asks_percentage, counts_something_else,
-                                question_units,
-                                text_lemmas, units_of)
+                                question_units, text_lemmas, units_of)
 from assistant.glossary import finnish_terms
 from assistant.index import IndexView
 from assistant.query import FINNISH_STOP_LEMMAS, QueryAnalysis
