@@ -432,12 +432,17 @@ MONEY_TERMS = {"kustannus", "budjetti", "rahoitus", "maksaa", "hinta", "kustannu
 SHARE_TERMS = {"osuus", "prosentti"}
 
 
+def asked_terms(analysis: QueryAnalysis) -> set[str]:
+    """The question's terms that name what it asks, not what modifies it. Heads only:
+    "kustannusmalli" (the cost model) asks for a model, not for euros."""
+    return (analysis.key_terms | analysis.lemmas) - analysis.modifiers
+
+
 def question_units(analysis: QueryAnalysis) -> set[str]:
     """What the question's figure counts (persons, companies, EUR, %, days), from its words (English
     ones through their glossary translations, which are in the key terms). A cost or funding
     question wants euros, unless it asks for a share ("rahoitusosuus", "what percentage")."""
-    # Heads only: "kustannusmalli" (the cost model) asks for a model, not for euros.
-    terms = (analysis.key_terms | analysis.lemmas) - analysis.modifiers
+    terms = asked_terms(analysis)
     units = units_of(terms)
     if terms & SHARE_TERMS:
         units.add("%")
@@ -449,7 +454,7 @@ def question_units(analysis: QueryAnalysis) -> set[str]:
 def asks_percentage(analysis: QueryAnalysis) -> bool:
     """A percentage or rate is asked outright ("prosenttia", "what percentage", "rate"). A share alone
     is not one: "paljonko siitä on EU-ohjelman osuutta" is answered in euros ("osuus … on 320 000 euroa")."""
-    return "prosentti" in (analysis.key_terms | analysis.lemmas) - analysis.modifiers
+    return "prosentti" in asked_terms(analysis)
 
 
 def answer_kind(analysis: QueryAnalysis) -> str:
