@@ -48,11 +48,15 @@ class Project:
         return self.name_lemmas | self.places | self.applicant_lemmas
 
 
+def _word_terms(text: str) -> set[str]:
+    """Each word's first lemma (of each part of a hyphenated word) and its lower-cased form."""
+    return _first_lemmas(text) | {w.lower() for w in words(text)}
+
+
 def _proper_noun_terms(text: str) -> set[str]:
     """Lemmas and forms of the words written with a capital ("Oulun", "Laurea's")."""
     capitalised = " ".join(w for w in words(text) if w[:1].isupper())
-    return {t for w in words(capitalised) for t in lemmas(w)} | _first_lemmas(capitalised) | {
-        w.lower() for w in words(capitalised)}
+    return {t for w in words(capitalised) for t in lemmas(w)} | _word_terms(capitalised)
 
 
 def _first_lemmas(text: str) -> set[str]:
@@ -270,7 +274,7 @@ class IndexView:
         only they carry in their name, applicant or places ("Laurea's project", "Kuhmon hanke")."""
         upper = query.upper()
         sequence = lemma_sequence(query)
-        query_terms = set(query_lemmas) | _first_lemmas(query) | {w.lower() for w in words(query)}
+        query_terms = set(query_lemmas) | _word_terms(query)
         strong = []
         for code, project in self.projects.items():
             by_code = bool(re.search(rf"\b{re.escape(code)}\b", upper))
