@@ -119,9 +119,12 @@ class Assistant:
         analysis.language = own.language if len(question.split()) > 2 else (
             conversation.turns[-1].language if conversation and conversation.turns else own.language)
         k = k or self.settings.top_k
-        vector = self.searcher.embeddings.embed_query(resolved)
         strong, weak = self.index.named_projects(analysis.lemmas, resolved)
         named = set(strong + weak)
+        # The content is guessed from the projects named in words; a guess that turns out wrong (a
+        # project meant or found by retrieval) costs a second pass in content_similarity.
+        vector = self.sentence_vectors.embed_question(
+            resolved, self.content_guess(resolved, analysis, {project} if project else named))
         meant = None
         if not named and not project and not is_comparison(resolved, []) and not is_across_projects(resolved, []):
             meant = self.project_meaning.meant(vector)  # named in other words ("University of Helsinki's study")
@@ -159,6 +162,11 @@ class Assistant:
             return []
         asked = self.sentence_vectors.question_vector(without_identity(analysis.text, analysis.identity(self.index)))
         return [float(v) for v in self.sentence_vectors.vectors([c.text for c in cands]) @ asked]
+
+    def content_guess(self, resolved: str, analysis: QueryAnalysis, projects: set[str]) -> str:
+        """The question's content as content_similarity will take it if these are its projects."""
+        name_terms = name_terms_of(words(resolved), self.index.name_words(projects))
+        return without_identity(analysis.text, self.index.identity_terms(projects) | name_terms)
 
     def ask(self, question: str, project: str | None = None, k: int | None = None,
             conversation: Conversation | None = None, generate: bool = True) -> Answer:

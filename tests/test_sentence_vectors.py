@@ -102,6 +102,22 @@ def test_the_question_content_finds_a_sentence_that_answers_in_other_words(tmp_p
     assert int(np.argmax(similarity)) == answer, similarity
 
 
+def test_a_question_and_its_content_are_embedded_in_one_pass(tmp_path, embeddings):
+    """embed_question gives the vector embed_query gives (retrieval's), and keeps the content's vector
+    for question_vector, so the model runs once per question."""
+    settings = Settings(data_dir=tmp_path / "data", model_cache=tmp_path / "models")
+    spy = CountingEmbeddings(embeddings)
+    store = SentenceVectors(spy, settings)
+    question, content = "Milloin Ohjaamo Helsingin palvelupiste on auki?", "Milloin palvelupiste on auki?"
+    retrieval = store.embed_question(question, content)
+    assert float(np.dot(retrieval, embeddings.embed_query(question))) > 0.999
+    assert float(np.dot(retrieval, store.question_vector(question))) < 0.99  # another prompt: another vector
+    embedded = spy.embedded
+    asked = store.question_vector(content)
+    assert spy.embedded == embedded
+    assert float(asked @ SentenceVectors(embeddings, settings).question_vector(content)) > 0.999
+
+
 def test_without_identity_drops_only_the_project_naming_words():
     identity = {"ohjaamo", "helsinki"}
     assert without_identity("Ketä Ohjaamo Helsingissä palvelee?", identity) == "Ketä palvelee ?"
