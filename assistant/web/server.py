@@ -27,6 +27,7 @@ from pydantic import BaseModel, Field
 
 from assistant import texts
 from assistant.conversation import ConversationStore
+from assistant.web.answer_slots import AnswerSlots
 from assistant.web.auth import bind_refusal, is_loopback, request_language
 from assistant.web.fair_use import FairUse, TooManyRequests
 from assistant.web.jobs import IngestQueue
@@ -253,9 +254,7 @@ class AppState:
         self._loaded_version = index_version(settings)
         self._reload_lock = threading.Lock()
         self.sessions = ConversationStore()
-        # Twenty questions computed at once on two cores fight over them (the embedding model and the
-        # GIL): throughput fell to half of what two at a time give. The rest wait their turn.
-        self.answer_slots = threading.BoundedSemaphore(settings.answer_threads or os.cpu_count() or 1)
+        self.answer_slots = AnswerSlots(settings.answer_threads or os.cpu_count() or 1)
         self.jobs = IngestQueue(settings, on_change=self.reload)  # each job's ingest runs in a child process
         self.fair_use = FairUse(settings)
 
