@@ -47,7 +47,18 @@ def _quiet_libraries(offline: bool) -> None:
     warnings.filterwarnings("ignore", module="sentence_transformers")
 
 
-def load_embeddings(settings: Settings | None = None) -> HuggingFaceEmbeddings:
+class PromptedEmbeddings(HuggingFaceEmbeddings):
+    """LangChain's sentence-transformers embeddings, telling which prompt `embed_query` puts before a
+    question, so that a question can be embedded in one batch with other texts
+    (core/sentence_vectors.py, `SentenceVectors.embed_question`)."""
+
+    @property
+    def query_prompt(self) -> str:
+        name = self.query_encode_kwargs.get("prompt_name")
+        return self._client.prompts.get(name, "") if name else self.query_encode_kwargs.get("prompt", "")
+
+
+def load_embeddings(settings: Settings | None = None) -> PromptedEmbeddings:
     settings = settings or get_settings()
     _quiet_libraries(offline=not settings.embedding_model)
     if not settings.embedding_model:
@@ -57,7 +68,7 @@ def load_embeddings(settings: Settings | None = None) -> HuggingFaceEmbeddings:
             raise ModelMissingError(
                 f"The embedding model is not in {settings.default_model_dir}. "
                 "Run `make setup` (or `python -m core.model_fetch`) to fetch and verify it.")
-    return HuggingFaceEmbeddings(
+    return PromptedEmbeddings(
         model_name=settings.model_name_or_path,
         model_kwargs={"device": "cpu", "model_kwargs": {"dtype": _torch_dtype(settings.embedding_dtype)},
                       "local_files_only": not settings.embedding_model},
@@ -68,6 +79,6 @@ def load_embeddings(settings: Settings | None = None) -> HuggingFaceEmbeddings:
 
 
 @lru_cache(maxsize=1)
-def shared_embeddings() -> HuggingFaceEmbeddings:
+def shared_embeddings() -> PromptedEmbeddings:
     """One model per process: loading it costs seconds and about a gigabyte."""
     return load_embeddings()

@@ -29,11 +29,9 @@ import numpy as np
 from core.settings import Settings, get_settings
 from core.sentences import chunk_sentences
 
-# EmbeddingGemma's prompts for a passage and for a question to be answered from passages, and its
-# "query" prompt for retrieval (the model's own prompts["query"], which `embed_query` applies).
+# EmbeddingGemma's prompts for a passage and for a question to be answered from passages.
 SENTENCE_PROMPT = "title: none | text: "
 QUESTION_PROMPT = "task: question answering | query: "
-RETRIEVAL_PROMPT = "task: search result | query: "
 # Content vectors of the latest questions, embedded beside their retrieval vector (embed_question).
 QUESTION_CACHE = 64
 # Sentences embedded between two progress reports during ingest.
@@ -72,8 +70,13 @@ class SentenceVectors:
     def embed_question(self, query: str, content: str) -> list[float]:
         """The question's retrieval vector (as `embed_query` gives it), embedded in one batch with the
         vector of its likely content, which `question_vector(content)` then returns without a second
-        pass of the model: on two CPU cores one batch of both takes ~95 ms, two passes ~150 ms."""
-        retrieval, asked = self.embeddings.embed_documents([RETRIEVAL_PROMPT + query, QUESTION_PROMPT + content])
+        pass of the model: on two CPU cores one batch of both takes ~95 ms, two passes ~150 ms. An
+        embeddings object that does not tell its query prompt (core.embeddings.PromptedEmbeddings
+        does) embeds the question alone."""
+        prompt = getattr(self.embeddings, "query_prompt", None)
+        if prompt is None:
+            return self.embeddings.embed_query(query)
+        retrieval, asked = self.embeddings.embed_documents([prompt + query, QUESTION_PROMPT + content])
         with self._lock:
             if len(self._questions) >= QUESTION_CACHE:
                 self._questions.pop(next(iter(self._questions)))

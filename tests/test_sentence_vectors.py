@@ -106,15 +106,17 @@ def test_a_question_and_its_content_are_embedded_in_one_pass(tmp_path, embedding
     """embed_question gives the vector embed_query gives (retrieval's), and keeps the content's vector
     for question_vector, so the model runs once per question."""
     settings = Settings(data_dir=tmp_path / "data", model_cache=tmp_path / "models")
+    assert embeddings.query_prompt == "task: search result | query: "  # EmbeddingGemma's own
     spy = CountingEmbeddings(embeddings)
+    spy.query_prompt = embeddings.query_prompt
     store = SentenceVectors(spy, settings)
     question, content = "Milloin Ohjaamo Helsingin palvelupiste on auki?", "Milloin palvelupiste on auki?"
     retrieval = store.embed_question(question, content)
+    assert spy.embedded == 2  # one batch: the question and its content
+    asked = store.question_vector(content)
+    assert spy.embedded == 2  # the content's vector was kept
     assert float(np.dot(retrieval, embeddings.embed_query(question))) > 0.999
     assert float(np.dot(retrieval, store.question_vector(question))) < 0.99  # another prompt: another vector
-    embedded = spy.embedded
-    asked = store.question_vector(content)
-    assert spy.embedded == embedded
     assert float(asked @ SentenceVectors(embeddings, settings).question_vector(content)) > 0.999
 
 
