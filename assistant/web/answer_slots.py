@@ -4,7 +4,7 @@ Twenty questions computed at once on two cores fight over them (the embedding mo
 throughput fell to half of what two at a time give, so the rest wait their turn. The server answers
 in worker threads, where the model's OpenMP parallelism was slower than one thread: measured with
 bench/bench_web.py on 2 cores (corpus/ index), one model thread per answering thread gave p50 152 →
-137 ms for one client and 424 → 331 ms (9.5 → 11.9 answers/s) for four. Two answers at once then use
+136 ms for one client and 424 → 344 ms (9.5 → 11.5 answers/s) for four. Two answers at once then use
 a core each. (On the main thread, as in `hanke ask` and `hanke eval`, two model threads are faster.)
 """
 
