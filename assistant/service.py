@@ -142,8 +142,7 @@ class Assistant:
                              or self.index.chunk_links.get(h.chunk.id, set()) & named] or evidence_hits
         analysis.projects = ({project} if project else set(named)) or {
             h.document.project for h in hits[:EVIDENCE_HITS // 2] if h.document.project}
-        # Only these projects' names are names here; another project's name words are content.
-        analysis.name_terms = name_terms_of(words(resolved), self.index.name_words(analysis.projects))
+        analysis.name_terms = self.name_terms(resolved, analysis.projects)
         cands = candidates(evidence_hits)
         focus = {project} if project else named
         if focus:
@@ -163,10 +162,15 @@ class Assistant:
         asked = self.sentence_vectors.question_vector(without_identity(analysis.text, analysis.identity(self.index)))
         return [float(v) for v in self.sentence_vectors.vectors([c.text for c in cands]) @ asked]
 
+    def name_terms(self, resolved: str, projects: set[str]) -> set[str]:
+        """The question's words that spell a word of these projects' names (only these projects':
+        another project's name words are content)."""
+        return name_terms_of(words(resolved), self.index.name_words(projects))
+
     def content_guess(self, resolved: str, analysis: QueryAnalysis, projects: set[str]) -> str:
-        """The question's content as content_similarity will take it if these are its projects."""
-        name_terms = name_terms_of(words(resolved), self.index.name_words(projects))
-        return without_identity(analysis.text, self.index.identity_terms(projects) | name_terms)
+        """The question's content as content_similarity will take it (analysis.identity) if these are
+        its projects."""
+        return without_identity(analysis.text, self.index.identity_terms(projects) | self.name_terms(resolved, projects))
 
     def ask(self, question: str, project: str | None = None, k: int | None = None,
             conversation: Conversation | None = None, generate: bool = True) -> Answer:
